@@ -1,0 +1,41 @@
+# Samsa build entry points. `make test` is what CI runs (.ci/run calls it).
+GO ?= go
+PKGS := ./...
+
+.PHONY: all build run test test-race test-long vet fmt fmt-check bench deps
+
+all: build
+
+build:
+	$(GO) build -o bin/samsa ./cmd/samsa
+
+# run: a single-node Samsa on 127.0.0.1:9092 with data under ./data.
+run: build
+	./bin/samsa server
+
+# deps installs what the tests need when it is missing (nothing beyond Go yet).
+deps:
+	@scripts/deps.sh
+
+# test is the whole suite: formatting, vet, the race-enabled short suite,
+# then the long tests (model, recovery fuzz corpus, crash tests) without -race.
+test: deps fmt-check vet test-race test-long
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+test-race:
+	$(GO) test -race -short -count=1 -timeout 15m $(PKGS)
+
+test-long:
+	$(GO) test -count=1 -timeout 15m -run 'Long|Model|Crash|Recovery' $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
