@@ -59,43 +59,87 @@ type osFile struct {
 	*os.File
 }
 
+// Compile-time checks of what each implementation offers.
+var (
+	_ FS      = OSFS{}
+	_ OSFile  = (*osFile)(nil)
+	_ Mmapper = (*osFile)(nil)
+)
+
 // Sync uses fdatasync: the data and the size, without the timestamps that a
 // full fsync would also write. That is all recovery depends on.
 func (f *osFile) Sync() error {
-	for {
-		err := syscall.Fdatasync(int(f.File.Fd()))
-		if err != syscall.EINTR {
-			if err != nil {
-				return &fs.PathError{Op: "fdatasync", Path: f.Name(), Err: err}
+	return f.control("fdatasync", func(fd int) error {
+		for {
+			if err := syscall.Fdatasync(fd); err != syscall.EINTR {
+				return err
 			}
-			return nil
 		}
-	}
+	})
 }
 
+// control runs fn on the file's descriptor through SyscallConn, which holds
+// a reference on the descriptor for the duration: with Fd() a concurrent
+// Close could let the kernel hand the number to another file under fn. On a
+// closed file it fails with fs.ErrClosed, as the *os.File methods do (raw
+// syscalls on Fd() would report EBADF).
+func (f *osFile) control(op string, fn func(fd int) error) error {
+	rc, err := f.File.SyscallConn()
+	if err != nil {
+		return &fs.PathError{Op: op, Path: f.Name(), Err: err}
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { ferr = fn(int(fd)) }); err != nil {
+		// Control fails only on a closed file (internal/poll's
+		// ErrFileClosing, which os reports as ErrClosed).
+		return &fs.PathError{Op: op, Path: f.Name(), Err: fs.ErrClosed}
+	}
+	if ferr != nil {
+		return &fs.PathError{Op: op, Path: f.Name(), Err: ferr}
+	}
+	return nil
+}
+
+// OSFile implements OSFile.
 func (f *osFile) OSFile() *os.File { return f.File }
 
+// Mmap implements Mmapper with a shared read-write mapping of the file's
+// first length bytes. The file must be open read-write.
 func (f *osFile) Mmap(length int) ([]byte, error) {
-	if length == 0 {
-		return []byte{}, nil
-	}
-	b, err := syscall.Mmap(int(f.File.Fd()), 0, length, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	var b []byte
+	err := f.control("mmap", func(fd int) error {
+		if length == 0 {
+			b = []byte{}
+			return nil
+		}
+		var err error
+		b, err = syscall.Mmap(fd, 0, length, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+		return err
+	})
 	if err != nil {
-		return nil, &fs.PathError{Op: "mmap", Path: f.Name(), Err: err}
+		return nil, err
 	}
 	return b, nil
 }
 
+// Munmap implements Mmapper. b must be a slice returned by Mmap, whole.
 func (f *osFile) Munmap(b []byte) error {
 	if len(b) == 0 {
 		return nil
 	}
-	return syscall.Munmap(b)
+	if err := syscall.Munmap(b); err != nil {
+		return &fs.PathError{Op: "munmap", Path: f.Name(), Err: err}
+	}
+	return nil
 }
 
+// Msync implements Mmapper: msync(MS_SYNC) of the mapping's pages.
 func (f *osFile) Msync(b []byte) error {
 	if len(b) == 0 {
 		return nil
 	}
-	return msync(b)
+	if err := msync(b); err != nil {
+		return &fs.PathError{Op: "msync", Path: f.Name(), Err: err}
+	}
+	return nil
 }
