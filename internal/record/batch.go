@@ -3,6 +3,7 @@ package record
 import (
 	"encoding/binary"
 	"hash/crc32"
+	"math"
 )
 
 // Byte offsets of the v2 batch header fields (docs/format/record-batch.md).
@@ -151,10 +152,12 @@ func (b Batch) LastSequence() int32 {
 	return IncrementSequence(base, b.LastOffsetDelta())
 }
 
-// IncrementSequence adds delta to seq, wrapping past MaxInt32 to 0.
+// IncrementSequence adds delta (>= 0) to seq (>= 0), wrapping past MaxInt32
+// to 0: producer sequences are int32s that restart at 0, and Kafka's
+// DefaultRecordBatch.incrementSequence computes the same.
 func IncrementSequence(seq, delta int32) int32 {
-	if seq > int32(^uint32(0)>>1)-delta {
-		return delta - (int32(^uint32(0)>>1) - seq) - 1
+	if seq > math.MaxInt32-delta {
+		return delta - (math.MaxInt32 - seq) - 1
 	}
 	return seq + delta
 }
@@ -162,7 +165,8 @@ func IncrementSequence(seq, delta int32) int32 {
 // RecordCount is the number of records the header declares.
 func (b Batch) RecordCount() int32 { return int32(binary.BigEndian.Uint32(b[offRecordCount:])) }
 
-// Records is the (possibly compressed) records section.
+// RecordsSection is the (possibly compressed) records section: the bytes
+// after the header, up to the declared size.
 func (b Batch) RecordsSection() []byte { return b[HeaderSize:b.Size()] }
 
 // ComputeCRC returns the CRC-32C of bytes [21, Size()).

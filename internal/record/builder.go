@@ -3,6 +3,7 @@ package record
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 )
 
 // Header is a record header: a non-null key and a nullable value.
@@ -21,15 +22,15 @@ type Record struct {
 	Headers   []Header
 }
 
-// BatchOptions are the producer fields of a batch a Builder makes.
+// BatchOptions are the producer and attribute fields of a batch Build makes.
 type BatchOptions struct {
-	Compression   Compression
-	ProducerID    int64 // -1 for none
-	ProducerEpoch int16 // -1 for none
-	BaseSequence  int32 // -1 for none
-	Transactional bool
-	Control       bool
-	LogAppendTime bool
+	Compression   Compression // codec of the records section
+	ProducerID    int64       // -1 for none
+	ProducerEpoch int16       // -1 for none
+	BaseSequence  int32       // -1 for none
+	Transactional bool        // attribute bit 4
+	Control       bool        // attribute bit 5: the records are markers (see ControlRecord)
+	LogAppendTime bool        // attribute bit 3; the broker sets it, producers may not
 }
 
 // DefaultBatchOptions is an uncompressed batch without a producer.
@@ -37,35 +38,71 @@ func DefaultBatchOptions() BatchOptions {
 	return BatchOptions{ProducerID: -1, ProducerEpoch: -1, BaseSequence: -1}
 }
 
-// Build encodes records into one v2 batch with base offset 0 (record offsets
-// and timestamps are taken relative to the first record), as a producer
-// would. It is used by tests, benchmarks and the broker's own writers (control
-// markers, coordinator records).
+// Build encodes records into one v2 batch with base offset 0, as a producer
+// would, compressing the records section with opts.Compression. It is used
+// by tests, benchmarks and the broker's own writers (control markers,
+// coordinator records).
+//
+// Offsets and timestamps are taken relative to the first record: its
+// Timestamp becomes the base timestamp and the largest Timestamp the max
+// timestamp. If every record has Offset 0 (left unset), the records are
+// numbered 0..n-1, which is what producers send; otherwise offsets must
+// increase strictly and lie within an int32 of the first, and gaps are
+// kept (as in a compacted batch). Errors wrap ErrInvalidRecord, or
+// ErrUnsupportedCompression for an unknown codec.
 func Build(opts BatchOptions, records []Record) (Batch, error) {
 	if len(records) == 0 {
 		return nil, fmt.Errorf("%w: a batch needs at least one record", ErrInvalidRecord)
 	}
+	if opts.Compression < CompressionNone || opts.Compression > CompressionZstd {
+		return nil, fmt.Errorf("%w: codec %d", ErrUnsupportedCompression, opts.Compression)
+	}
+	numbered := true
+	for _, r := range records {
+		if r.Offset != 0 {
+			numbered = false
+			break
+		}
+	}
 	baseTS := records[0].Timestamp
 	maxTS := baseTS
 	baseOff := records[0].Offset
-	var body []byte
-	for i, r := range records {
-		if r.Timestamp > maxTS {
-			maxTS = r.Timestamp
+	lastDelta := int32(-1)
+	// Uncompressed, the records are encoded straight after the header
+	// space; compressed, the same buffer is the compressor's input.
+	size := HeaderSize
+	for _, r := range records {
+		size += 24 + len(r.Key) + len(r.Value) // 24: lengths, deltas, attributes
+		for _, h := range r.Headers {
+			size += 10 + len(h.Key) + len(h.Value)
 		}
-		body = appendRecord(body, r, r.Timestamp-baseTS, int32(r.Offset-baseOff))
-		_ = i
 	}
-	payload, err := compress(opts.Compression, body)
-	if err != nil {
-		return nil, err
+	body := make([]byte, HeaderSize, size)
+	var scratch []byte
+	for i, r := range records {
+		delta := int64(i)
+		if !numbered {
+			delta = r.Offset - baseOff
+			if delta <= int64(lastDelta) || delta > math.MaxInt32 {
+				return nil, fmt.Errorf("%w: record %d has offset %d after %d; offsets must increase within an int32 of the first", ErrInvalidRecord, i, r.Offset, baseOff+int64(lastDelta))
+			}
+		}
+		lastDelta = int32(delta)
+		maxTS = max(maxTS, r.Timestamp)
+		body, scratch = appendRecord(body, scratch, r, r.Timestamp-baseTS, lastDelta)
 	}
-	lastDelta := int32(records[len(records)-1].Offset - baseOff)
-	b := make(Batch, HeaderSize, HeaderSize+len(payload))
-	b = append(b, payload...)
+	b := Batch(body)
+	if opts.Compression != CompressionNone {
+		payload, err := Compress(opts.Compression, body[HeaderSize:])
+		if err != nil {
+			return nil, err
+		}
+		b = make(Batch, HeaderSize, HeaderSize+len(payload))
+		b = append(b, payload...)
+	}
 	binary.BigEndian.PutUint64(b[offBaseOffset:], 0)
 	binary.BigEndian.PutUint32(b[offLength:], uint32(len(b)-LogOverhead))
-	binary.BigEndian.PutUint32(b[offPartitionLeaderEpoch:], 0xffffffff)
+	binary.BigEndian.PutUint32(b[offPartitionLeaderEpoch:], 0xffffffff) // -1: not yet appended
 	b[offMagic] = Magic
 	attrs := int16(opts.Compression) & attrCompressionMask
 	if opts.LogAppendTime {
@@ -89,9 +126,11 @@ func Build(opts BatchOptions, records []Record) (Batch, error) {
 	return b, nil
 }
 
-// appendRecord encodes one record (docs/format/record-batch.md, "Record").
-func appendRecord(dst []byte, r Record, tsDelta int64, offDelta int32) []byte {
-	var body []byte
+// appendRecord appends one encoded record to dst (docs/format/record-batch.md,
+// "Record"). The body is built in scratch first because its length prefix
+// is a varint whose size depends on it; scratch is returned for reuse.
+func appendRecord(dst, scratch []byte, r Record, tsDelta int64, offDelta int32) (out, scratchOut []byte) {
+	body := scratch[:0]
 	body = append(body, 0) // attributes
 	body = binary.AppendVarint(body, tsDelta)
 	body = binary.AppendVarint(body, int64(offDelta))
@@ -104,9 +143,10 @@ func appendRecord(dst []byte, r Record, tsDelta int64, offDelta int32) []byte {
 		body = appendNullableBytes(body, h.Value)
 	}
 	dst = binary.AppendVarint(dst, int64(len(body)))
-	return append(dst, body...)
+	return append(dst, body...), body
 }
 
+// appendNullableBytes appends a varint length and b; a nil b is null (-1).
 func appendNullableBytes(dst, b []byte) []byte {
 	if b == nil {
 		return binary.AppendVarint(dst, -1)
