@@ -146,21 +146,15 @@ func (l *Log) load(cfg LogConfig) error {
 			recoverFrom++
 		}
 	}
-	// Indexes of segments we do not rescan must agree with their logs; a bad
-	// one is rebuilt by a scan of its segment.
+	// Segments we do not rescan must have indexes that agree with their logs.
+	// Any doubt turns into a full recovery from that segment on, which also
+	// drops whatever follows a cut.
 	for i := 0; i < recoverFrom; i++ {
 		if _, err := segs[i].checkIndexes(); err != nil {
-			l.logger.Warn("rebuilding corrupt index", "segment", segs[i].baseOffset, "err", err)
-			if _, err := segs[i].recover(segs[i].baseOffset, l.opts.IndexIntervalBytes, nil); err != nil {
-				closeAll(segs)
-				return err
-			}
-			if i < len(segs)-1 {
-				if err := segs[i].onBecomeInactive(); err != nil {
-					closeAll(segs)
-					return err
-				}
-			}
+			l.logger.Warn("segment failed its index check; recovering from it", "segment", segs[i].baseOffset, "err", err)
+			recoverFrom = i
+			recovered = true
+			break
 		}
 	}
 	if recoverFrom < len(segs) {
@@ -179,20 +173,18 @@ func (l *Log) load(cfg LogConfig) error {
 		segs = append(segs, s)
 	}
 	active := segs[len(segs)-1]
+	if recovered {
+		// Recovery may have cut away the segments after this one, which then
+		// opened with sealed, trimmed indexes: give them room for appends.
+		if err := errors.Join(active.offIdx.resize(l.opts.MaxIndexBytes), active.timeIdx.resize(l.opts.MaxIndexBytes)); err != nil {
+			closeAll(segs)
+			return err
+		}
+	}
 	leo, err := active.nextOffset()
 	if err != nil {
-		// A clean marker with a bad active segment tail: rescan it.
-		l.logger.Warn("active segment tail is invalid after a clean shutdown; recovering it", "err", err)
-		recovered = true
-		if segs, err = l.recoverSegments(segs, len(segs)-1); err != nil {
-			closeAll(segs)
-			return err
-		}
-		active = segs[len(segs)-1]
-		if leo, err = active.nextOffset(); err != nil {
-			closeAll(segs)
-			return err
-		}
+		closeAll(segs)
+		return err
 	}
 	if active.size.Load() > 0 {
 		active.rollBase = l.now().UnixMilli()
