@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -357,32 +358,35 @@ func (l *Log) loadProducerState() error {
 }
 
 // replayProducerState feeds every batch from offset from to the log end to
-// the producer state.
+// the producer state. The state needs only batch headers, and the bytes were
+// just validated (recovery) or are trusted (clean open, truncation of valid
+// data), so it reads 61-byte headers, not whole batches: replaying 1 GiB of
+// 16 KiB batches is 65,536 small preads.
 func (l *Log) replayProducerState(from int64) error {
-	leo := l.logEndOffset.Load()
 	from = max(from, l.logStartOffset.Load())
-	for from < leo {
-		rr, err := l.Read(from, 1<<20, leo, true)
-		if err != nil {
-			return err
+	segs := l.segs()
+	i := max(sort.Search(len(segs), func(i int) bool { return segs[i].baseOffset > from })-1, 0)
+	var hdr [record.HeaderSize]byte
+	for _, s := range segs[i:] {
+		size := s.size.Load()
+		pos := int64(0)
+		if from > s.baseOffset {
+			_, p := s.offIdx.lookup(from)
+			pos = int64(p)
 		}
-		if rr.Region.Size == 0 {
-			return nil
-		}
-		buf := make([]byte, rr.Region.Size)
-		if _, err := rr.Region.File.ReadAt(buf, rr.Region.Position); err != nil {
-			return fmt.Errorf("storage: replay producer state: %w", err)
-		}
-		for len(buf) > 0 {
-			b, err := record.ParseBatch(buf)
+		for pos < size {
+			bp, ok, err := s.readHeader(pos, size, hdr[:])
 			if err != nil {
-				break // a partial trailing batch: read it again next round
+				return fmt.Errorf("storage: replay producer state: %w", err)
 			}
-			if b.LastOffset() >= from {
-				l.pstate.update(b)
-				from = b.NextOffset()
+			if !ok {
+				break
 			}
-			buf = buf[len(b):]
+			if bp.lastOffset >= from {
+				// A header-only Batch: update reads header fields only.
+				l.pstate.update(record.Batch(hdr[:]))
+			}
+			pos += bp.size
 		}
 	}
 	return nil
@@ -442,30 +446,32 @@ func (l *Log) SetOptions(o Options) error {
 	return nil
 }
 
-// Close flushes the log, writes a producer-state snapshot, trims the active
-// segment's indexes and closes every file. The log is then clean: a later
-// Open with CleanShutdown skips recovery.
+// Close flushes the log, writes a producer-state snapshot, trims and syncs
+// the active segment's indexes and closes every file. The log is then clean:
+// a later Open with CleanShutdown skips recovery. Flushing under both locks
+// means no append can slip in between the flush and the close.
 func (l *Log) Close() error {
-	ferr := l.Flush()
+	l.syncMu.Lock()
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.closed {
+		l.mu.Unlock()
+		l.syncMu.Unlock()
 		return nil
 	}
 	l.closed = true
 	var errs []error
-	if ferr != nil && !errors.Is(ferr, ErrClosed) {
-		errs = append(errs, ferr)
+	if !l.failed.Load() {
+		errs = append(errs, l.syncAllLocked())
 	}
 	errs = append(errs, l.pstate.takeSnapshot())
 	segs := l.segs()
 	errs = append(errs, segs[len(segs)-1].onBecomeInactive())
 	errs = append(errs, l.closeSegments())
 	l.mu.Unlock()
-	// Deleted segments waiting out file.delete.delay.ms go now. Their removal
-	// takes syncMu, so it must not run under mu (lock order).
+	l.syncMu.Unlock()
+	// Deleted segments still waiting out file.delete.delay.ms go now; their
+	// removal takes syncMu, so this runs after both locks are released.
 	l.deletes.flush()
-	l.mu.Lock()
 	return errors.Join(errs...)
 }
 

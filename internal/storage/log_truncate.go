@@ -65,7 +65,7 @@ func (l *Log) TruncateTo(offset int64) error {
 	if l.logStartOffset.Load() > leo {
 		l.logStartOffset.Store(leo)
 	}
-	if err := l.syncTruncationLocked(); err != nil {
+	if err := l.syncAllLocked(); err != nil {
 		return err
 	}
 	if err := l.pstate.truncateAndReload(l.logStartOffset.Load(), leo); err != nil {
@@ -101,19 +101,20 @@ func (l *Log) truncateFullyAndStartAtLocked(offset int64) error {
 	l.dirDirty.Store(true)
 	l.logEndOffset.Store(offset)
 	l.logStartOffset.Store(offset)
-	if err := l.syncTruncationLocked(); err != nil {
+	if err := l.syncAllLocked(); err != nil {
 		return err
 	}
 	return l.pstate.truncateFullyAndStartAt(offset)
 }
 
-// syncTruncationLocked makes a truncation durable before TruncateTo returns,
-// so a crash cannot bring back records a follower removed because they
-// diverged from the leader: the directory (renamed-away and new segments),
-// then every segment with unsynced bytes, older first, so no hole can open
-// below the new end. The caller holds syncMu and mu; truncation is rare, so a
-// full flush is an acceptable price.
-func (l *Log) syncTruncationLocked() error {
+// syncAllLocked makes the whole log durable: the directory (renamed-away
+// and new segments), every segment with unsynced bytes, older first, so no
+// hole can open below the end, and the indexes. Truncation calls it so that a
+// crash cannot bring back records a follower removed because they diverged
+// from the leader (truncation is rare, so a full flush is an acceptable
+// price); Close calls it before declaring the log clean. The caller holds
+// syncMu and mu.
+func (l *Log) syncAllLocked() error {
 	l.dirDirty.Store(false)
 	if err := l.fsys.SyncDir(l.dir); err != nil {
 		l.dirDirty.Store(true)
@@ -124,7 +125,7 @@ func (l *Log) syncTruncationLocked() error {
 			return l.fail(err)
 		}
 	}
-	// The truncated segment's indexes lost entries; flush them too, so a crash
+	// A truncated segment's indexes lost entries; flush them too, so a crash
 	// does not bring back entries pointing past the new end. (Open checks
 	// indexes against their logs anyway; this keeps it from having to rebuild.)
 	for _, s := range l.segs() {

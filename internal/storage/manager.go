@@ -80,8 +80,11 @@ type Manager struct {
 	logger  *slog.Logger
 	metrics *metrics
 
-	mu     sync.Mutex
-	logs   map[TopicPartition]*Log
+	// createMu serializes log creation, so that Open's file I/O happens
+	// outside mu (a failing Open reports through markDirFailed, which takes mu).
+	createMu sync.Mutex
+	mu       sync.Mutex
+	logs     map[TopicPartition]*Log
 	logDir map[TopicPartition]string // which log dir each log lives in
 	failed map[string]error          // offline log dirs and why
 	closed bool
@@ -234,19 +237,25 @@ func (m *Manager) GetOrCreateLog(tp TopicPartition) (*Log, error) {
 	if !validTopicName(tp.Topic) || tp.Partition < 0 {
 		return nil, fmt.Errorf("storage: invalid topic partition %q", tp)
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return nil, ErrClosed
-	}
-	if l, ok := m.logs[tp]; ok {
+	if l, ok := m.Log(tp); ok {
 		return l, nil
 	}
+	m.createMu.Lock()
+	defer m.createMu.Unlock()
+	m.mu.Lock()
+	l, ok := m.logs[tp]
+	closed := m.closed
 	dir, err := m.pickDirLocked()
-	if err != nil {
+	m.mu.Unlock()
+	switch {
+	case ok:
+		return l, nil
+	case closed:
+		return nil, ErrClosed
+	case err != nil:
 		return nil, err
 	}
-	l, err := Open(LogConfig{
+	l, err = Open(LogConfig{
 		FS: m.opts.FS, Dir: filepath.Join(dir, tp.String()), Options: m.opts.LogOptions(tp.Topic),
 		Logger: m.logger, CleanShutdown: true, Now: m.opts.Now, metrics: m.metrics,
 		onFailure: func(err error) { m.markDirFailed(dir, err) },
@@ -254,10 +263,13 @@ func (m *Manager) GetOrCreateLog(tp TopicPartition) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The partition directory's own entry must be durable before its data is.
 	if err := m.opts.FS.SyncDir(dir); err != nil {
 		l.Close()
 		return nil, err
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	m.logs[tp] = l
 	m.logDir[tp] = dir
 	return l, nil
