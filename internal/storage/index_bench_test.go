@@ -24,30 +24,34 @@ var sinkOffset int64
 // offset index of a 1 GiB segment (262,144 entries). The target is <= 2 µs.
 func BenchmarkOffsetIndexLookup(b *testing.B) {
 	for _, m := range fsModes() {
-		b.Run(m.name, func(b *testing.B) {
-			const base = int64(1 << 40)
-			idx, err := openOffsetIndex(m.fsys, indexPath(b.TempDir(), base, ".index"), base, benchIndexEntries*offsetIndexEntrySize, true)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer idx.close()
-			for k := range int64(benchIndexEntries) {
-				if err := idx.append(base+k*benchRecordsPerEntry, int32(k*4096)); err != nil {
-					b.Fatal(err)
-				}
-			}
-			rng := rand.New(rand.NewPCG(1, 1))
-			targets := make([]int64, benchTargets)
-			for i := range targets {
-				targets[i] = base + rng.Int64N(benchIndexEntries*benchRecordsPerEntry)
-			}
-			i := 0
-			for b.Loop() {
-				off, _ := idx.lookup(targets[i&(benchTargets-1)])
-				sinkOffset += off
-				i++
-			}
-		})
+		b.Run(m.name, func(b *testing.B) { benchOffsetIndexLookup(b, m) })
+	}
+}
+
+// benchOffsetIndexLookup is BenchmarkOffsetIndexLookup on one back end (the
+// storage performance report calls it directly).
+func benchOffsetIndexLookup(b *testing.B, m fsMode) {
+	const base = int64(1 << 40)
+	idx, err := openOffsetIndex(m.fsys, indexPath(b.TempDir(), base, ".index"), base, benchIndexEntries*offsetIndexEntrySize, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer idx.close()
+	for k := range int64(benchIndexEntries) {
+		if err := idx.append(base+k*benchRecordsPerEntry, int32(k*4096)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	targets := make([]int64, benchTargets)
+	for i := range targets {
+		targets[i] = base + rng.Int64N(benchIndexEntries*benchRecordsPerEntry)
+	}
+	i := 0
+	for b.Loop() {
+		off, _ := idx.lookup(targets[i&(benchTargets-1)])
+		sinkOffset += off
+		i++
 	}
 }
 
@@ -55,33 +59,36 @@ func BenchmarkOffsetIndexLookup(b *testing.B) {
 // time index of a 1 GiB segment (262,144 entries). The target is <= 2 µs.
 func BenchmarkTimeIndexLookup(b *testing.B) {
 	for _, m := range fsModes() {
-		b.Run(m.name, func(b *testing.B) {
-			const base, firstTs = int64(1 << 40), int64(1_700_000_000_000)
-			idx, err := openTimeIndex(m.fsys, indexPath(b.TempDir(), base, ".timeindex"), base, benchIndexEntries*timeIndexEntrySize, true)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer idx.close()
-			for k := range int64(benchIndexEntries) {
-				if err := idx.maybeAppend(firstTs+k*10, base+k*benchRecordsPerEntry); err != nil {
-					b.Fatal(err)
-				}
-			}
-			if idx.entries() != benchIndexEntries {
-				b.Fatalf("entries = %d", idx.entries())
-			}
-			rng := rand.New(rand.NewPCG(2, 2))
-			targets := make([]int64, benchTargets)
-			for i := range targets {
-				targets[i] = firstTs + rng.Int64N(benchIndexEntries*10)
-			}
-			i := 0
-			for b.Loop() {
-				_, off := idx.lookup(targets[i&(benchTargets-1)])
-				sinkOffset += off
-				i++
-			}
-		})
+		b.Run(m.name, func(b *testing.B) { benchTimeIndexLookup(b, m) })
+	}
+}
+
+// benchTimeIndexLookup is BenchmarkTimeIndexLookup on one back end.
+func benchTimeIndexLookup(b *testing.B, m fsMode) {
+	const base, firstTs = int64(1 << 40), int64(1_700_000_000_000)
+	idx, err := openTimeIndex(m.fsys, indexPath(b.TempDir(), base, ".timeindex"), base, benchIndexEntries*timeIndexEntrySize, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer idx.close()
+	for k := range int64(benchIndexEntries) {
+		if err := idx.maybeAppend(firstTs+k*10, base+k*benchRecordsPerEntry); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if idx.entries() != benchIndexEntries {
+		b.Fatalf("entries = %d", idx.entries())
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	targets := make([]int64, benchTargets)
+	for i := range targets {
+		targets[i] = firstTs + rng.Int64N(benchIndexEntries*10)
+	}
+	i := 0
+	for b.Loop() {
+		_, off := idx.lookup(targets[i&(benchTargets-1)])
+		sinkOffset += off
+		i++
 	}
 }
 
