@@ -85,9 +85,9 @@ type Manager struct {
 	createMu sync.Mutex
 	mu       sync.Mutex
 	logs     map[TopicPartition]*Log
-	logDir map[TopicPartition]string // which log dir each log lives in
-	failed map[string]error          // offline log dirs and why
-	closed bool
+	logDir   map[TopicPartition]string // which log dir each log lives in
+	failed   map[string]error          // offline log dirs and why
+	closed   bool
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
