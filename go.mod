@@ -8,7 +8,11 @@ require (
 	github.com/twmb/franz-go/pkg/kmsg v1.15.0
 )
 
-require github.com/kylelemons/godebug v1.1.0 // indirect
+require (
+	github.com/kylelemons/godebug v1.1.0 // indirect
+	github.com/twmb/franz-go v1.22.2 // indirect
+	github.com/twmb/franz-go/pkg/kadm v1.19.0 // indirect
+)
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect

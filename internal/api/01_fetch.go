@@ -1,0 +1,155 @@
+package api
+
+// Fetch: v4-12 advertised, v4-12 served.
+//
+// Behavior:
+//   - Per partition: the partition exists here (UNKNOWN_TOPIC_OR_PARTITION),
+//     v9+ CurrentLeaderEpoch is checked (KIP-320: FENCED_LEADER_EPOCH /
+//     UNKNOWN_LEADER_EPOCH), the fetch offset lies within the log
+//     (OFFSET_OUT_OF_RANGE), and records are returned from the batch holding
+//     it, up to the partition's max bytes and below the high watermark
+//     (read_uncommitted) or the last stable offset (read_committed).
+//   - The response's MaxBytes bounds the total; the first partition with
+//     data returns its first batch whole even when larger (KIP-74).
+//   - Long poll: with less than MinBytes available, the request waits until
+//     an append reaches one of its partitions or MaxWaitMillis passes, then
+//     reads again.
+//   - v7+ fetch sessions (KIP-227) are not kept: the answer carries session
+//     id 0, which tells clients to keep sending full fetches. v11+ rack-aware
+//     fetching: PreferredReadReplica is always -1.
+//   - Records are copied into the response for now; the zero-copy sendfile
+//     path is the next step (storage already returns file regions).
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/replica"
+	"github.com/samsa-io/samsa/internal/storage"
+)
+
+func (r *Router) fetch(ctx context.Context, rc *requestContext, req kmsg.Request) (kmsg.Response, error) {
+	in := req.(*kmsg.FetchRequest)
+	deadline := time.Now().Add(time.Duration(max(in.MaxWaitMillis, 0)) * time.Millisecond)
+	for {
+		resp, total, waitOn := r.fetchOnce(rc, in)
+		if total >= int(in.MinBytes) || len(waitOn) == 0 || !time.Now().Before(deadline) {
+			return resp, nil
+		}
+		if !waitForAppend(ctx, deadline, waitOn) {
+			// Deadline or shutdown: answer with what there is now.
+			resp, _, _ := r.fetchOnce(rc, in)
+			return resp, nil
+		}
+	}
+}
+
+// fetchOnce reads every requested partition once. It returns the response,
+// the record bytes in it, and the append channels of the partitions that
+// were read successfully (what a long poll waits on).
+func (r *Router) fetchOnce(rc *requestContext, in *kmsg.FetchRequest) (*kmsg.FetchResponse, int, []<-chan struct{}) {
+	resp := kmsg.NewPtrFetchResponse()
+	resp.Version = rc.version
+	budget := int(in.MaxBytes)
+	if budget <= 0 {
+		budget = 1 << 30
+	}
+	total := 0
+	var waitOn []<-chan struct{}
+	for _, t := range in.Topics {
+		rt := kmsg.NewFetchResponseTopic()
+		rt.Topic = t.Topic
+		for _, tp := range t.Partitions {
+			out := kmsg.NewFetchResponseTopicPartition()
+			out.Partition = tp.Partition
+			out.HighWatermark, out.LastStableOffset, out.LogStartOffset = -1, -1, -1
+			out.PreferredReadReplica = -1
+			p, err := r.fetchablePartition(t.Topic, tp, rc.version)
+			if err != nil {
+				out.ErrorCode = errorCode(err)
+				rt.Partitions = append(rt.Partitions, out)
+				continue
+			}
+			waitOn = append(waitOn, p.Appended())
+			hw := p.HighWatermark()
+			visible := hw
+			if in.IsolationLevel == 1 {
+				visible = p.LastStableOffset()
+			}
+			out.HighWatermark, out.LastStableOffset = hw, p.LastStableOffset()
+			out.LogStartOffset = p.Log().LogStartOffset()
+			maxBytes := min(int(tp.PartitionMaxBytes), budget)
+			rr, err := p.Log().Read(tp.FetchOffset, maxBytes, visible, total == 0)
+			if err != nil {
+				out.ErrorCode = errorCode(err)
+				if errors.Is(err, storage.ErrOffsetOutOfRange) {
+					out.LogStartOffset = rr.LogStartOffset
+				}
+				rt.Partitions = append(rt.Partitions, out)
+				continue
+			}
+			if rr.Region.Size > 0 {
+				data, err := rr.Region.ReadAll()
+				if err != nil {
+					out.ErrorCode = errorCode(err)
+				} else {
+					out.RecordBatches = data
+					total += len(data)
+					budget -= len(data)
+				}
+			}
+			rt.Partitions = append(rt.Partitions, out)
+		}
+		resp.Topics = append(resp.Topics, rt)
+	}
+	return resp, total, waitOn
+}
+
+// fetchablePartition finds the partition and checks the client's epoch.
+func (r *Router) fetchablePartition(topic string, tp kmsg.FetchRequestTopicPartition, version int16) (*replica.Partition, error) {
+	p, err := r.deps.Replicas.Partition(topic, tp.Partition)
+	if err != nil {
+		return nil, err
+	}
+	if version >= 9 {
+		if err := p.CheckEpoch(tp.CurrentLeaderEpoch); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// waitForAppend blocks until one of chans closes (an append), the deadline
+// passes, or ctx ends. It reports whether an append woke it.
+func waitForAppend(ctx context.Context, deadline time.Time, chans []<-chan struct{}) bool {
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	woke := make(chan struct{}, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	// One small goroutine per partition waits; a fetch names few partitions
+	// per request, and the waiters end with the request.
+	for _, ch := range chans {
+		go func() {
+			select {
+			case <-ch:
+				select {
+				case woke <- struct{}{}:
+				default:
+				}
+			case <-stop:
+			}
+		}()
+	}
+	select {
+	case <-woke:
+		return true
+	case <-timer.C:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}

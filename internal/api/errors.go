@@ -1,0 +1,56 @@
+package api
+
+import (
+	"context"
+	"errors"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+
+	"github.com/samsa-io/samsa/internal/record"
+	"github.com/samsa-io/samsa/internal/replica"
+	"github.com/samsa-io/samsa/internal/storage"
+)
+
+// errorCode maps a domain error to its Kafka error code. It is the only
+// place where Go errors become protocol codes; an error it does not know is
+// UNKNOWN_SERVER_ERROR (-1), which clients treat as retriable-with-caution.
+func errorCode(err error) int16 {
+	if err == nil {
+		return 0
+	}
+	for _, m := range errorCodes {
+		if errors.Is(err, m.err) {
+			return m.code.Code
+		}
+	}
+	return kerr.UnknownServerError.Code
+}
+
+// errorCodes is ordered: the first match wins.
+var errorCodes = []struct {
+	err  error
+	code *kerr.Error
+}{
+	{record.ErrCorrupt, kerr.CorruptMessage},
+	{record.ErrInvalidRecord, kerr.InvalidRecord},
+	{record.ErrUnsupportedCompression, kerr.UnsupportedCompressionType},
+	{record.ErrInvalidTimestamp, kerr.InvalidTimestamp},
+	{storage.ErrOffsetOutOfRange, kerr.OffsetOutOfRange},
+	{storage.ErrRecordTooLarge, kerr.RecordListTooLarge},
+	{storage.ErrOutOfOrderSequence, kerr.OutOfOrderSequenceNumber},
+	{storage.ErrInvalidProducerEpoch, kerr.InvalidProducerEpoch},
+	{storage.ErrLogDirFailed, kerr.KafkaStorageError},
+	{storage.ErrClosed, kerr.NotLeaderForPartition},
+	{replica.ErrUnknownTopicOrPartition, kerr.UnknownTopicOrPartition},
+	{replica.ErrNotLeader, kerr.NotLeaderForPartition},
+	{replica.ErrFencedLeaderEpoch, kerr.FencedLeaderEpoch},
+	{replica.ErrUnknownLeaderEpoch, kerr.UnknownLeaderEpoch},
+	{replica.ErrInvalidRequiredAcks, kerr.InvalidRequiredAcks},
+	{errMessageTooLarge, kerr.MessageTooLarge},
+	{errTransactionsUnsupported, kerr.InvalidTxnState},
+	{context.DeadlineExceeded, kerr.RequestTimedOut},
+	{context.Canceled, kerr.RequestTimedOut},
+}
+
+// errMessageTooLarge: a batch exceeds the topic's max.message.bytes.
+var errMessageTooLarge = errors.New("api: batch larger than max.message.bytes")

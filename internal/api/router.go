@@ -1,0 +1,90 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/replica"
+	"github.com/samsa-io/samsa/internal/wire"
+)
+
+// handlerFunc serves one API.
+type handlerFunc func(ctx context.Context, rc *requestContext, req kmsg.Request) (kmsg.Response, error)
+
+// route is one row of the registration table.
+type route struct {
+	// minAdvertised and maxAdvertised are what ApiVersions says.
+	minAdvertised, maxAdvertised int16
+	// minServed is the lowest version actually served; below it (but at or
+	// above minAdvertised) the request is refused by closing the connection,
+	// as Kafka 4 does for Produce v0-2 (KAFKA-18659).
+	minServed int16
+	handle    handlerFunc
+}
+
+// requestContext carries what a handler needs to know about its request.
+type requestContext struct {
+	client  *wire.ClientInfo
+	hdr     wire.RequestHeader
+	version int16
+}
+
+// Deps are the components the handlers use. broker fills them in.
+type Deps struct {
+	NodeID   int32
+	Replicas *replica.Manager
+	Topics   TopicConfigs
+	// ProducerIDs reserves producer id blocks (the controller).
+	ProducerIDs ProducerIDAllocator
+	Logger      *slog.Logger
+}
+
+// Router is the server.Handler: it dispatches each request by API key
+// through the registration table.
+type Router struct {
+	deps   Deps
+	routes map[int16]route
+	pids   *producerIDs
+}
+
+// NewRouter builds the registration table.
+func NewRouter(deps Deps) *Router {
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	r := &Router{deps: deps, routes: map[int16]route{}, pids: newProducerIDs()}
+	r.register(kmsg.Produce, 0, 11, 3, r.produce)
+	r.register(kmsg.Fetch, 4, 12, 4, r.fetch)
+	r.register(kmsg.ListOffsets, 1, 9, 1, r.listOffsets)
+	r.register(kmsg.ApiVersions, 0, 4, 0, r.apiVersions)
+	r.register(kmsg.InitProducerID, 0, 4, 0, r.initProducerID)
+	r.register(kmsg.OffsetForLeaderEpoch, 2, 4, 2, r.offsetForLeaderEpoch)
+	return r
+}
+
+func (r *Router) register(key kmsg.Key, minAdv, maxAdv, minServed int16, h handlerFunc) {
+	r.routes[key.Int16()] = route{minAdvertised: minAdv, maxAdvertised: maxAdv, minServed: minServed, handle: h}
+}
+
+// Handle implements server.Handler.
+func (r *Router) Handle(ctx context.Context, client *wire.ClientInfo, hdr wire.RequestHeader, req kmsg.Request) (kmsg.Response, error) {
+	rt, ok := r.routes[hdr.APIKey]
+	if !ok {
+		return nil, fmt.Errorf("api: key %d (%s) is not served", hdr.APIKey, kmsg.NameForKey(hdr.APIKey))
+	}
+	if hdr.APIVersion < rt.minServed || hdr.APIVersion > rt.maxAdvertised {
+		// (ApiVersions above our range never gets here: package server
+		// answers it per KIP-511.)
+		return nil, fmt.Errorf("api: %s v%d is outside the served range %d-%d", kmsg.NameForKey(hdr.APIKey), hdr.APIVersion, rt.minServed, rt.maxAdvertised)
+	}
+	return rt.handle(ctx, &requestContext{client: client, hdr: hdr, version: hdr.APIVersion}, req)
+}
+
+// APIVersionsRange implements server.VersionRanger for the KIP-511 fallback.
+func (r *Router) APIVersionsRange() (int16, int16) {
+	rt := r.routes[kmsg.ApiVersions.Int16()]
+	return rt.minAdvertised, rt.maxAdvertised
+}

@@ -1,0 +1,32 @@
+package server
+
+import (
+	"context"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/wire"
+)
+
+// Handler serves requests. The server calls Handle once per request, from
+// the connection's goroutine, one request at a time per connection (so a
+// connection's requests are handled and answered in order); different
+// connections call it concurrently.
+//
+// Handle returns the response to send, with its version already matching the
+// request's, or nil when no response is due (Produce with acks=0). A non-nil
+// error closes the connection without a response: use it for requests the
+// broker must refuse outright (a version outside the served range, for
+// instance). ctx is cancelled when the server shuts down hard or the client
+// goes away.
+type Handler interface {
+	Handle(ctx context.Context, client *wire.ClientInfo, hdr wire.RequestHeader, req kmsg.Request) (kmsg.Response, error)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, client *wire.ClientInfo, hdr wire.RequestHeader, req kmsg.Request) (kmsg.Response, error)
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ctx context.Context, client *wire.ClientInfo, hdr wire.RequestHeader, req kmsg.Request) (kmsg.Response, error) {
+	return f(ctx, client, hdr, req)
+}
