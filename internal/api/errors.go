@@ -6,10 +6,21 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 
+	"github.com/samsa-io/samsa/internal/controller"
 	"github.com/samsa-io/samsa/internal/record"
 	"github.com/samsa-io/samsa/internal/replica"
 	"github.com/samsa-io/samsa/internal/storage"
 )
+
+// errorMessage is the text sent with an error code in versions that carry
+// one; nil for success.
+func errorMessage(err error) *string {
+	if err == nil {
+		return nil
+	}
+	s := err.Error()
+	return &s
+}
 
 // errorCode maps a domain error to its Kafka error code. It is the only
 // place where Go errors become protocol codes; an error it does not know is
@@ -46,6 +57,16 @@ var errorCodes = []struct {
 	{replica.ErrFencedLeaderEpoch, kerr.FencedLeaderEpoch},
 	{replica.ErrUnknownLeaderEpoch, kerr.UnknownLeaderEpoch},
 	{replica.ErrInvalidRequiredAcks, kerr.InvalidRequiredAcks},
+	{controller.ErrTopicAlreadyExists, kerr.TopicAlreadyExists},
+	{controller.ErrUnknownTopic, kerr.UnknownTopicOrPartition},
+	{controller.ErrInvalidTopic, kerr.InvalidTopicException},
+	{controller.ErrInvalidPartitions, kerr.InvalidPartitions},
+	{controller.ErrInvalidReplicationFactor, kerr.InvalidReplicationFactor},
+	{controller.ErrInvalidReplicaAssignment, kerr.InvalidReplicaAssignment},
+	{controller.ErrInvalidConfig, kerr.InvalidConfig},
+	{controller.ErrInvalidRequest, kerr.InvalidRequest},
+	{controller.ErrNotController, kerr.NotController},
+	{controller.ErrClosed, kerr.NotController},
 	{errMessageTooLarge, kerr.MessageTooLarge},
 	{errTransactionsUnsupported, kerr.InvalidTxnState},
 	{context.DeadlineExceeded, kerr.RequestTimedOut},

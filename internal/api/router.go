@@ -39,7 +39,11 @@ type Deps struct {
 	Topics   TopicConfigs
 	// ProducerIDs reserves producer id blocks (the controller).
 	ProducerIDs ProducerIDAllocator
-	Logger      *slog.Logger
+	// Controller is the metadata quorum.
+	Controller Controller
+	// AutoCreateTopics is auto.create.topics.enable.
+	AutoCreateTopics bool
+	Logger           *slog.Logger
 }
 
 // Router is the server.Handler: it dispatches each request by API key
@@ -59,6 +63,10 @@ func NewRouter(deps Deps) *Router {
 	r.register(kmsg.Produce, 0, 11, 3, r.produce)
 	r.register(kmsg.Fetch, 4, 12, 4, r.fetch)
 	r.register(kmsg.ListOffsets, 1, 9, 1, r.listOffsets)
+	r.register(kmsg.Metadata, 0, 12, 0, r.metadata)
+	r.register(kmsg.CreateTopics, 0, 7, 0, r.createTopics)
+	r.register(kmsg.DeleteTopics, 0, 6, 0, r.deleteTopics)
+	r.register(kmsg.CreatePartitions, 0, 3, 0, r.createPartitions)
 	r.register(kmsg.ApiVersions, 0, 4, 0, r.apiVersions)
 	r.register(kmsg.InitProducerID, 0, 4, 0, r.initProducerID)
 	r.register(kmsg.OffsetForLeaderEpoch, 2, 4, 2, r.offsetForLeaderEpoch)

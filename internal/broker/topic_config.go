@@ -67,3 +67,8 @@ func neverIfHuge(d time.Duration) time.Duration {
 	}
 	return d
 }
+
+// Describe implements api.TopicConfigs.
+func (t *topicConfigs) Describe(_ string, overrides map[string]string) []config.ConfigEntry {
+	return config.EffectiveTopicConfig(t.broker, overrides).Describe()
+}

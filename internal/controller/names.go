@@ -56,3 +56,6 @@ func topicCollision(img *metadata.Image, name string) string {
 	}
 	return ""
 }
+
+// ValidTopicName reports whether name follows Kafka's topic name rules.
+func ValidTopicName(name string) bool { return validateTopicName(name) == nil }

@@ -159,6 +159,9 @@ func (m *Manager) loadDir(dir string) error {
 		if !e.IsDir() {
 			continue // checkpoints, markers, meta.properties
 		}
+		if name == MetadataDirName {
+			continue // the controller's metadata log, not a partition
+		}
 		if strings.HasSuffix(name, deleteDirSuffix) {
 			m.removeInBackground(filepath.Join(dir, name))
 			continue
@@ -227,6 +230,10 @@ func (m *Manager) loadDir(dir string) error {
 	m.logger.Info("loaded log dir", "dir", dir, "logs", len(tps), "clean", clean)
 	return nil
 }
+
+// MetadataDirName is the directory of the controller's metadata log inside a
+// log dir (Kafka's "__cluster_metadata-0"). The Manager leaves it alone.
+const MetadataDirName = "__cluster_metadata-0"
 
 // deleteDirSuffix marks a partition directory being deleted.
 const deleteDirSuffix = "-delete"

@@ -1,0 +1,18 @@
+package api
+
+import (
+	"context"
+
+	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/metadata"
+)
+
+// Controller is what the handlers need from the metadata quorum; broker
+// wires *controller.Controller. Mutations return once their records are
+// committed and applied, so Image reflects them right after.
+type Controller interface {
+	Image() *metadata.Image
+	CreateTopics(ctx context.Context, topics []controller.CreateTopic) []controller.CreateTopicResult
+	DeleteTopics(ctx context.Context, names []string, ids [][16]byte) []controller.DeleteTopicResult
+	CreatePartitions(ctx context.Context, reqs []controller.CreatePartitions) []controller.CreatePartitionsResult
+}
