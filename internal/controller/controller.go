@@ -284,8 +284,8 @@ func (c *Controller) Image() *metadata.Image { return c.image.Load() }
 //
 // fn runs on the raft FSM goroutine (or, for the first call, the caller's),
 // with the next apply waiting for it: it must not block, must not call
-// Subscribe or any controller operation, and should hand work to its own
-// goroutine if the work is slow. After a snapshot restore fn receives the
+// Subscribe, Close or any controller operation (they would wait for the
+// FSM it is holding up), and should hand slow work to its own goroutine. After a snapshot restore fn receives the
 // delta between the images before and after it. It may call unsubscribe;
 // after unsubscribe returns fn is not called again, except for a call
 // already under way on the FSM goroutine.
