@@ -78,9 +78,11 @@ type Controller struct {
 	placement int
 
 	// inflight counts proposals not yet completed; stale is set when one
-	// failed. Written by the waiter, read by the loop.
+	// failed; drained is signalled when inflight drops to zero. Written by
+	// the waiter, read by the loop.
 	inflight atomic.Int64
 	stale    atomic.Bool
+	drained  chan struct{}
 }
 
 // event is one operation on its way to the event loop.
@@ -130,6 +132,7 @@ func New(opts Options, logger *slog.Logger, reg prometheus.Registerer) (*Control
 		stop:       make(chan struct{}),
 		loopDone:   make(chan struct{}),
 		waiterDone: make(chan struct{}),
+		drained:    make(chan struct{}, 1),
 	}
 	c.image.Store(metadata.EmptyImage())
 	if err := c.openStores(); err != nil {
@@ -281,8 +284,8 @@ func (c *Controller) Image() *metadata.Image { return c.image.Load() }
 //
 // fn runs on the raft FSM goroutine (or, for the first call, the caller's),
 // with the next apply waiting for it: it must not block, must not call
-// Subscribe or any controller operation, and should hand work to its own
-// goroutine if the work is slow. After a snapshot restore fn receives the
+// Subscribe, Close or any controller operation (they would wait for the
+// FSM it is holding up), and should hand slow work to its own goroutine. After a snapshot restore fn receives the
 // delta between the images before and after it. It may call unsubscribe;
 // after unsubscribe returns fn is not called again, except for a call
 // already under way on the FSM goroutine.
@@ -376,11 +379,25 @@ func (c *Controller) runLoop() {
 	}
 }
 
-// base returns the image an operation is validated against: the committed
-// image when nothing is in flight (or a proposal failed, and spec may hold
-// its lost effects), else spec.
+// base returns the image an operation is validated against: spec, or the
+// committed image when nothing is in flight.
 func (c *Controller) base() *metadata.Image {
-	if c.inflight.Load() == 0 || c.stale.Swap(false) {
+	switch {
+	case c.stale.Swap(false):
+		// A proposal failed, so spec may hold effects that will never
+		// commit, while proposals after it may still commit. Wait until
+		// every one has completed and start over from the committed image,
+		// so the next operation is validated against exactly what the log
+		// holds. (With one voter this happens only at Close.)
+		for c.inflight.Load() > 0 {
+			select {
+			case <-c.drained:
+			case <-c.stop:
+				return c.image.Load()
+			}
+		}
+		c.spec = c.image.Load()
+	case c.inflight.Load() == 0:
 		c.spec = c.image.Load()
 	}
 	return c.spec
@@ -429,9 +446,14 @@ func (c *Controller) runWaiter() {
 			err = raftError(err)
 		}
 		if err != nil {
-			c.stale.Store(true)
+			c.stale.Store(true) // before the decrement: see base
 		}
-		c.inflight.Add(-1)
+		if c.inflight.Add(-1) == 0 {
+			select {
+			case c.drained <- struct{}{}:
+			default:
+			}
+		}
 		p.ev.done <- outcome{ran: true, err: err}
 	}
 }

@@ -49,7 +49,7 @@ func topicCollision(img *metadata.Image, name string) string {
 		return ""
 	}
 	u := unifyTopicName(name)
-	for _, t := range img.Topics() {
+	for t := range img.AllTopics() {
 		if t.Name != name && unifyTopicName(t.Name) == u {
 			return t.Name
 		}

@@ -85,8 +85,10 @@ type Voter struct {
 	Address string
 }
 
-// DefaultOptions are Kafka's defaults for the broker-facing settings and
-// single-voter timings for raft.
+// DefaultOptions are Kafka's defaults for the broker-facing settings
+// (num.partitions 1, default.replication.factor 1; node.id 1 as in Kafka's
+// sample server.properties), single-voter timings for raft, and raft's own
+// snapshot defaults. Dir must still be set.
 //
 // The raft timeouts are 50 ms, twenty times shorter than hashicorp/raft's
 // defaults, because a single voter has nobody to wait for: after a start it

@@ -2,6 +2,7 @@ package metadata
 
 import (
 	"cmp"
+	"iter"
 	"maps"
 	"slices"
 )
@@ -95,6 +96,12 @@ func (img *Image) Topics() []*TopicImage {
 	out := slices.Collect(maps.Values(img.topicsByName))
 	slices.SortFunc(out, func(a, b *TopicImage) int { return cmp.Compare(a.Name, b.Name) })
 	return out
+}
+
+// AllTopics yields every topic in no particular order, without the sort
+// and the slice of Topics: for scans of large images.
+func (img *Image) AllTopics() iter.Seq[*TopicImage] {
+	return maps.Values(img.topicsByID)
 }
 
 // Partition returns one partition's state.
