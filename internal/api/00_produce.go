@@ -77,7 +77,10 @@ func (r *Router) produce(ctx context.Context, rc *requestContext, req kmsg.Reque
 	if in.Acks == 0 {
 		return nil, nil
 	}
-	wctx, cancel := context.WithTimeout(ctx, time.Duration(max(in.TimeoutMillis, 0))*time.Millisecond)
+	// The acks wait outlives a shutdown's cancellation (the write is done;
+	// its durability is what the producer waits for), bounded by the
+	// request's own timeout.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(max(in.TimeoutMillis, 0))*time.Millisecond)
 	defer cancel()
 	for _, w := range waits {
 		if err := w.p.WaitAcks(wctx, in.Acks, w.end); err != nil {

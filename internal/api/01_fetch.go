@@ -17,8 +17,11 @@ package api
 //   - v7+ fetch sessions (KIP-227) are not kept: the answer carries session
 //     id 0, which tells clients to keep sending full fetches. v11+ rack-aware
 //     fetching: PreferredReadReplica is always -1.
-//   - Records are copied into the response for now; the zero-copy sendfile
-//     path is the next step (storage already returns file regions).
+//   - Zero copy: records are not read into memory. Each partition's records
+//     field carries a placeholder for its file region (wire.RegionResponse),
+//     and the server sends the region with sendfile(2) from the page cache
+//     to the socket. Regions of files that are not real OS files (tests on a
+//     memory file system) are copied instead.
 
 import (
 	"context"
@@ -29,6 +32,8 @@ import (
 
 	"github.com/samsa-io/samsa/internal/replica"
 	"github.com/samsa-io/samsa/internal/storage"
+	"github.com/samsa-io/samsa/internal/storage/fileutil"
+	"github.com/samsa-io/samsa/internal/wire"
 )
 
 func (r *Router) fetch(ctx context.Context, rc *requestContext, req kmsg.Request) (kmsg.Response, error) {
@@ -47,12 +52,28 @@ func (r *Router) fetch(ctx context.Context, rc *requestContext, req kmsg.Request
 	}
 }
 
+// attachRecords puts a partition's records into the response: a sendfile
+// placeholder for a region of a real file, else a copy.
+func attachRecords(wrapped *wire.RegionResponse, out *kmsg.FetchResponseTopicPartition, region storage.FileRegion) error {
+	if f, ok := region.File.(fileutil.OSFile); ok {
+		out.RecordBatches = wrapped.AddRegion(wire.Region{File: f.OSFile(), Offset: region.Position, Size: region.Size})
+		return nil
+	}
+	data, err := region.ReadAll()
+	if err != nil {
+		return err
+	}
+	out.RecordBatches = data
+	return nil
+}
+
 // fetchOnce reads every requested partition once. It returns the response,
 // the record bytes in it, and the append channels of the partitions that
 // were read successfully (what a long poll waits on).
-func (r *Router) fetchOnce(rc *requestContext, in *kmsg.FetchRequest) (*kmsg.FetchResponse, int, []<-chan struct{}) {
+func (r *Router) fetchOnce(rc *requestContext, in *kmsg.FetchRequest) (*wire.RegionResponse, int, []<-chan struct{}) {
 	resp := kmsg.NewPtrFetchResponse()
 	resp.Version = rc.version
+	wrapped := wire.NewRegionResponse(resp)
 	budget := int(in.MaxBytes)
 	if budget <= 0 {
 		budget = 1 << 30
@@ -92,20 +113,18 @@ func (r *Router) fetchOnce(rc *requestContext, in *kmsg.FetchRequest) (*kmsg.Fet
 				continue
 			}
 			if rr.Region.Size > 0 {
-				data, err := rr.Region.ReadAll()
-				if err != nil {
+				if err := attachRecords(wrapped, &out, rr.Region); err != nil {
 					out.ErrorCode = errorCode(err)
 				} else {
-					out.RecordBatches = data
-					total += len(data)
-					budget -= len(data)
+					total += int(rr.Region.Size)
+					budget -= int(rr.Region.Size)
 				}
 			}
 			rt.Partitions = append(rt.Partitions, out)
 		}
 		resp.Topics = append(resp.Topics, rt)
 	}
-	return resp, total, waitOn
+	return wrapped, total, waitOn
 }
 
 // fetchablePartition finds the partition and checks the client's epoch.

@@ -17,8 +17,10 @@ import (
 // request's, or nil when no response is due (Produce with acks=0). A non-nil
 // error closes the connection without a response: use it for requests the
 // broker must refuse outright (a version outside the served range, for
-// instance). ctx is cancelled when the server shuts down hard or the client
-// goes away.
+// instance). ctx is cancelled when the server starts shutting down: a
+// handler that is only waiting should answer with what it has; one that
+// must finish a write should detach from the cancellation
+// (context.WithoutCancel) and bound itself.
 type Handler interface {
 	Handle(ctx context.Context, client *wire.ClientInfo, hdr wire.RequestHeader, req kmsg.Request) (kmsg.Response, error)
 }

@@ -67,13 +67,20 @@ func (c *serverConn) serve() {
 			return
 		}
 		c.s.metrics.bytesIn.Add(float64(len(frame) + 4))
-		out, err = c.handle(log, frame, out[:0])
+		var parts []wire.Part
+		out, parts, err = c.handle(log, frame, out[:0])
 		if err != nil {
 			return
 		}
-		if len(out) > 0 {
+		if len(out) > 0 || parts != nil {
 			c.nc.SetWriteDeadline(time.Now().Add(c.s.opts.IdleTimeout))
-			if _, err := w.Write(out); err != nil {
+			written := int64(len(out))
+			if parts != nil {
+				written, err = writeParts(w, c.nc, parts)
+			} else {
+				_, err = w.Write(out)
+			}
+			if err != nil {
 				log.Debug("write failed", "err", err)
 				return
 			}
@@ -85,7 +92,7 @@ func (c *serverConn) serve() {
 					return
 				}
 			}
-			c.s.metrics.bytesOut.Add(float64(len(out)))
+			c.s.metrics.bytesOut.Add(float64(written))
 		}
 		if !c.setBusy(false) {
 			w.Flush()
@@ -109,24 +116,25 @@ func (c *serverConn) readFailed(log interface{ Debug(string, ...any) }, err erro
 }
 
 // handle parses and serves one request frame, appending the response frame
-// (if any) to out. An error means: close the connection.
+// (if any) to out, or returning it as parts when it carries file regions
+// (zero-copy fetch). An error means: close the connection.
 func (c *serverConn) handle(log interface {
 	Debug(string, ...any)
 	Error(string, ...any)
-}, frame, out []byte) (resp []byte, err error) {
+}, frame, out []byte) (resp []byte, parts []wire.Part, err error) {
 	hdr, req, perr := wire.ParseRequest(frame)
 	if hdr.APIKey == kmsg.ApiVersions.Int16() {
 		// KIP-511: an ApiVersions above our range (whether kmsg could decode
 		// it or not) is answered in the v0 layout with our range, so the
 		// client retries with a version we speak.
 		if minV, maxV := apiVersionsRange(c.s.handler); hdr.APIVersion > maxV || errors.Is(perr, wire.ErrUnsupportedVersion) {
-			return wire.AppendAPIVersionsFallback(out, hdr.CorrelationID, unsupportedVersion, minV, maxV), nil
+			return wire.AppendAPIVersionsFallback(out, hdr.CorrelationID, unsupportedVersion, minV, maxV), nil, nil
 		}
 	}
 	if perr != nil {
 		c.s.metrics.closedOnError.WithLabelValues("bad_request").Inc()
 		log.Debug("closing connection on a bad request", "api_key", hdr.APIKey, "api_version", hdr.APIVersion, "err", perr)
-		return nil, perr
+		return nil, nil, perr
 	}
 	api := apiName(hdr.APIKey)
 	start := time.Now()
@@ -134,7 +142,7 @@ func (c *serverConn) handle(log interface {
 		if p := recover(); p != nil {
 			c.s.metrics.closedOnError.WithLabelValues("panic").Inc()
 			log.Error("request handler panicked; closing the connection", "api", api, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			resp, err = nil, fmt.Errorf("server: handler panic: %v", p)
+			resp, parts, err = nil, nil, fmt.Errorf("server: handler panic: %v", p)
 		}
 	}()
 	r, herr := c.s.handler.Handle(c.s.ctx, &c.info, hdr, req)
@@ -142,13 +150,17 @@ func (c *serverConn) handle(log interface {
 	if herr != nil {
 		c.s.metrics.closedOnError.WithLabelValues("handler").Inc()
 		log.Debug("closing connection at the handler's request", "api", api, "err", herr)
-		return nil, herr
+		return nil, nil, herr
+	}
+	defer func() { c.s.metrics.requestSeconds.WithLabelValues(api).Observe(time.Since(start).Seconds()) }()
+	if rr, ok := r.(*wire.RegionResponse); ok {
+		parts, err := wire.AppendRegionResponse(out, hdr, rr)
+		return nil, parts, err
 	}
 	if r != nil {
 		out = wire.AppendResponse(out, hdr, r)
 	}
-	c.s.metrics.requestSeconds.WithLabelValues(api).Observe(time.Since(start).Seconds())
-	return out, nil
+	return out, nil, nil
 }
 
 // unsupportedVersion is Kafka's UNSUPPORTED_VERSION error code.

@@ -69,7 +69,7 @@ type Server struct {
 	logger  *slog.Logger
 	metrics *metrics
 
-	ctx    context.Context // cancelled by a hard stop
+	ctx    context.Context // handlers' context: cancelled when Shutdown starts
 	cancel context.CancelFunc
 
 	mu        sync.Mutex
@@ -172,9 +172,12 @@ func (s *Server) forget(sc *serverConn) {
 }
 
 // Shutdown stops accepting, lets in-flight requests finish and answer, and
-// closes every connection. If ctx ends first, handlers are cancelled and
-// connections closed at once.
+// closes every connection. The handlers' context is cancelled at once, so
+// requests that are only waiting (a fetch's long poll) answer now with what
+// they have instead of holding shutdown for their MaxWait. If ctx ends
+// first, connections are closed at once.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.cancel()
 	s.mu.Lock()
 	s.draining = true
 	for _, ln := range s.listeners {
@@ -188,10 +191,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	go func() { s.wg.Wait(); close(done) }()
 	select {
 	case <-done:
-		s.cancel()
 		return nil
 	case <-ctx.Done():
-		s.cancel()
 		s.mu.Lock()
 		for sc := range s.conns {
 			sc.nc.Close()
