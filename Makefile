@@ -46,3 +46,8 @@ bench-storage:
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+# bench-broker: produce/consume/latency against Samsa and franz-go's kfake in
+# one run, with ratios (docs/performance.md).
+bench-broker:
+	$(GO) test -tags perf -run TestBrokerVsKfake -v -timeout 30m ./bench/
