@@ -15,4 +15,7 @@ type Controller interface {
 	CreateTopics(ctx context.Context, topics []controller.CreateTopic) []controller.CreateTopicResult
 	DeleteTopics(ctx context.Context, names []string, ids [][16]byte) []controller.DeleteTopicResult
 	CreatePartitions(ctx context.Context, reqs []controller.CreatePartitions) []controller.CreatePartitionsResult
+	// AlterConfigs serves AlterConfigs (incremental false: each resource's
+	// dynamic set is replaced) and IncrementalAlterConfigs (true).
+	AlterConfigs(ctx context.Context, resources []controller.AlterConfigsResource, incremental, validateOnly bool) []controller.AlterConfigsResult
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 
+	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/controller"
 	"github.com/samsa-io/samsa/internal/record"
 	"github.com/samsa-io/samsa/internal/replica"
@@ -67,6 +68,13 @@ var errorCodes = []struct {
 	{controller.ErrInvalidRequest, kerr.InvalidRequest},
 	{controller.ErrNotController, kerr.NotController},
 	{controller.ErrClosed, kerr.NotController},
+	// The controller wraps config's errors in ErrInvalidConfig; these rows
+	// cover a config error that reaches a handler unwrapped.
+	{config.ErrUnknownConfig, kerr.InvalidConfig},
+	{config.ErrInvalidConfig, kerr.InvalidConfig},
+	{config.ErrReadOnlyConfig, kerr.InvalidConfig},
+	{errPolicyViolation, kerr.PolicyViolation},
+	{errUnsupportedEndpointType, kerr.UnsupportedEndpointType},
 	{errMessageTooLarge, kerr.MessageTooLarge},
 	{errTransactionsUnsupported, kerr.InvalidTxnState},
 	{context.DeadlineExceeded, kerr.RequestTimedOut},

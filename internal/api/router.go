@@ -37,6 +37,8 @@ type Deps struct {
 	NodeID   int32
 	Replicas *replica.Manager
 	Topics   TopicConfigs
+	// BrokerConfig describes this broker's own configuration.
+	BrokerConfig BrokerConfigs
 	// ProducerIDs reserves producer id blocks (the controller).
 	ProducerIDs ProducerIDAllocator
 	// Controller is the metadata quorum.
@@ -70,6 +72,11 @@ func NewRouter(deps Deps) *Router {
 	r.register(kmsg.ApiVersions, 0, 4, 0, r.apiVersions)
 	r.register(kmsg.InitProducerID, 0, 4, 0, r.initProducerID)
 	r.register(kmsg.OffsetForLeaderEpoch, 2, 4, 2, r.offsetForLeaderEpoch)
+	r.register(kmsg.DeleteRecords, 0, 2, 0, r.deleteRecords)
+	r.register(kmsg.DescribeConfigs, 0, 4, 0, r.describeConfigs)
+	r.register(kmsg.AlterConfigs, 0, 2, 0, r.alterConfigs)
+	r.register(kmsg.IncrementalAlterConfigs, 0, 1, 0, r.incrementalAlterConfigs)
+	r.register(kmsg.DescribeCluster, 0, 1, 0, r.describeCluster)
 	return r
 }
 

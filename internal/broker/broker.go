@@ -93,7 +93,7 @@ func (b *Broker) Start(ctx context.Context) (err error) {
 	b.published.Go(b.publishLoop)
 
 	router := api.NewRouter(api.Deps{
-		NodeID: b.cfg.NodeID, Replicas: b.replicas, Topics: b.topics, Controller: b.ctrl,
+		NodeID: b.cfg.NodeID, Replicas: b.replicas, Topics: b.topics, BrokerConfig: b.topics, Controller: b.ctrl,
 		ProducerIDs: producerIDSource{b.ctrl}, AutoCreateTopics: b.cfg.Bool("auto.create.topics.enable"),
 		Logger: b.logger.With("component", "api"),
 	})
@@ -244,14 +244,17 @@ func (b *Broker) publishLoop() {
 	}
 }
 
-// apply brings the local partitions and topic configs in line with img.
+// apply brings the local partitions, topic configs and dynamic broker
+// configs in line with img. Every local log gets its topic's options again,
+// which is how an AlterConfigs (of the topic, or of a broker default under
+// it) reaches storage.
 func (b *Broker) apply(img *metadata.Image) {
 	if img.Offset() <= b.appliedOffset.Load() && b.appliedOffset.Load() != 0 {
 		return
 	}
-	b.topics.setOverrides(func(topic string) map[string]string {
-		return img.Configs(metadata.ConfigResource{Type: metadata.ConfigResourceTopic, Name: topic})
-	})
+	if err := b.topics.apply(img); err != nil {
+		b.logger.Warn("stored dynamic broker configs are invalid; using the static ones", "offset", img.Offset(), "err", err)
+	}
 	var as []replica.Assignment
 	for _, t := range img.Topics() {
 		for id, p := range t.Partitions {

@@ -18,6 +18,13 @@ import (
 // startBroker runs a single node on free ports with data in dir.
 func startBroker(t *testing.T, dir string) *Broker {
 	t.Helper()
+	return startBrokerWith(t, dir, nil)
+}
+
+// startBrokerWith is startBroker with extra static configs (as flags, so
+// they take precedence over the defaults above).
+func startBrokerWith(t *testing.T, dir string, extra map[string]string) *Broker {
+	t.Helper()
 	cfg, err := config.NewBroker(map[string]string{
 		"node.id":                   "1",
 		"process.roles":             "broker,controller",
@@ -25,7 +32,7 @@ func startBroker(t *testing.T, dir string) *Broker {
 		"controller.listener.names": "CONTROLLER",
 		"log.dirs":                  dir,
 		"samsa.admin.listener":      "127.0.0.1:0",
-	}, nil)
+	}, extra)
 	if err != nil {
 		t.Fatal(err)
 	}
