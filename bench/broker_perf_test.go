@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -157,9 +158,11 @@ func latency(t *testing.T, addr string, rate int, dur time.Duration, lingerFor t
 		t.Fatal(err)
 	}
 	defer cons.Close()
-	// Let the consumer find its start offsets before producing.
-	cons.PollRecords(context.Background(), 1)
-	time.Sleep(500 * time.Millisecond)
+	// Let the consumer find its start offsets before producing: a poll
+	// that ends at its deadline with nothing to read.
+	warm, cancelWarm := context.WithTimeout(context.Background(), time.Second)
+	cons.PollFetches(warm)
+	cancelWarm()
 
 	total := int(float64(rate) * dur.Seconds())
 	var mu sync.Mutex
@@ -176,8 +179,7 @@ func latency(t *testing.T, addr string, rate int, dur time.Duration, lingerFor t
 			}
 			now := time.Now()
 			fs.EachRecord(func(r *kgo.Record) {
-				var sent int64
-				fmt.Sscan(string(r.Value[:20]), &sent)
+				sent, _ := strconv.ParseInt(string(r.Value[:20]), 10, 64)
 				mu.Lock()
 				lat = append(lat, now.Sub(time.Unix(0, sent)))
 				mu.Unlock()
