@@ -118,6 +118,7 @@ func (r *Router) fetchOnce(rc *requestContext, in *kmsg.FetchRequest) (*wire.Reg
 				} else {
 					total += int(rr.Region.Size)
 					budget -= int(rr.Region.Size)
+					p.AddBytesOut(rr.Region.Size)
 				}
 			}
 			rt.Partitions = append(rt.Partitions, out)

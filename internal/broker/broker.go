@@ -89,6 +89,7 @@ func (b *Broker) Start(ctx context.Context) (err error) {
 		return err
 	}
 	b.replicas = replica.NewManager(replica.Options{NodeID: b.cfg.NodeID, DurableAcks: b.cfg.Bool("samsa.acks.all.durable")}, b.logs, b.logger.With("component", "replica"))
+	b.registry.MustRegister(newPartitionCollector(b.replicas))
 	b.unsubscribe = b.ctrl.Subscribe(func(img *metadata.Image, _ *metadata.Delta) { b.offerImage(img) })
 	b.published.Go(b.publishLoop)
 

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"io"
 	"fmt"
 	"net/http"
 	"strings"
@@ -127,11 +128,21 @@ func TestProduceConsumeWithFranzGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	buf := new(strings.Builder)
-	_, _ = fmt.Fprint(buf, resp.Status)
+	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
-		t.Fatalf("/metrics: %s", buf)
+		t.Fatalf("/metrics: %s", resp.Status)
+	}
+	for _, want := range []string{
+		`samsa_partition_log_end_offset{partition="0",topic="orders"} 100`,
+		`samsa_topic_bytes_in_total{topic="orders"}`,
+		`samsa_topic_bytes_out_total{topic="orders"}`,
+		`samsa_server_requests_total{api="Produce"}`,
+		`samsa_server_connections `,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 	if del, err := adm.DeleteTopics(ctx, "orders"); err != nil || del["orders"].Err != nil {
 		t.Fatalf("delete: %v %v", err, del["orders"].Err)

@@ -27,8 +27,9 @@ type Partition struct {
 	// waiting for data.
 	appendedMu sync.Mutex
 	appended   chan struct{}
-	// bytesIn counts appended bytes for per-topic metrics.
-	bytesIn atomic.Int64
+	// bytesIn and bytesOut count appended and fetched record bytes, for
+	// per-topic metrics.
+	bytesIn, bytesOut atomic.Int64
 }
 
 func newPartition(topic string, index int32, id [16]byte, log *storage.Log, epoch int32, durableAcks bool) *Partition {
@@ -128,3 +129,9 @@ func (p *Partition) Appended() <-chan struct{} {
 
 // BytesIn is the number of bytes appended since the partition was loaded.
 func (p *Partition) BytesIn() int64 { return p.bytesIn.Load() }
+
+// BytesOut is the number of record bytes fetched since the partition was loaded.
+func (p *Partition) BytesOut() int64 { return p.bytesOut.Load() }
+
+// AddBytesOut counts record bytes handed to a fetch.
+func (p *Partition) AddBytesOut(n int64) { p.bytesOut.Add(n) }
