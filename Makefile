@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build run test test-race test-long vet fmt fmt-check bench bench-storage deps
+.PHONY: all build run test test-race test-long test-robust vet fmt fmt-check bench bench-storage deps
 
 all: build
 
@@ -18,8 +18,9 @@ deps:
 	@scripts/deps.sh
 
 # test is the whole suite: formatting, vet, the race-enabled short suite,
-# then the long tests (model, recovery fuzz corpus, crash tests) without -race.
-test: deps fmt-check vet test-race test-long
+# then the long tests (model, recovery fuzz corpus, crash tests) without -race,
+# then the robustness tests that run the real binary.
+test: deps fmt-check vet test-race test-long test-robust
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -27,12 +28,21 @@ fmt-check:
 
 vet:
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags robust ./test/robust/
 
 test-race:
 	$(GO) test -race -short -count=1 -timeout 15m $(PKGS)
 
 test-long:
 	$(GO) test -count=1 -timeout 15m -run 'Long|Model|Crash|Recovery' $(PKGS)
+
+# test-robust runs test/robust's heavy tests, behind the `robust` build tag:
+# the samsa binary SIGKILLed under acks=all and acks=1 producers, and a clean
+# restart with 1,000 partitions (under a minute on 2 cores). The package's
+# light tests (bad input, idempotent retries) are untagged and already ran in
+# test-race, hence the -run.
+test-robust:
+	$(GO) test -tags robust -count=1 -timeout 10m -run 'Crash|Long' -v ./test/robust/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

@@ -33,6 +33,9 @@ var layers = map[string]int{
 	"internal/clustertest":      6,
 	"internal/archtest":         7,
 	"cmd/samsa":                 7,
+	// test/: end-to-end and robustness tests drive the whole broker, like
+	// cmd/samsa (the top layer), and may use any internal package.
+	"test/robust": 7,
 }
 
 // sameLayerOK lists the same-layer edges the architecture allows.

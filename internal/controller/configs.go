@@ -75,10 +75,13 @@ func (c *Controller) AlterConfigs(ctx context.Context, resources []AlterConfigsR
 		return c.alterConfigs(img, resources, incremental, validateOnly, res, written), nil
 	})
 	if !ran {
+		// The loop may still run the operation and write res: answer
+		// from a fresh slice.
+		out := make([]AlterConfigsResult, len(resources))
 		for i, r := range resources {
-			res[i] = AlterConfigsResult{Type: r.Type, Name: r.Name, Err: err}
+			out[i] = AlterConfigsResult{Type: r.Type, Name: r.Name, Err: err}
 		}
-		return res
+		return out
 	}
 	for i := range res {
 		if written[i] && err != nil {

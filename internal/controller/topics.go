@@ -73,11 +73,13 @@ func (c *Controller) CreateTopics(ctx context.Context, topics []CreateTopic) []C
 		return c.createTopics(img, topics, res, written), nil
 	})
 	if !ran {
-		res = make([]CreateTopicResult, len(topics))
+		// The loop may still run the operation and write res: answer
+		// from a fresh slice, without touching res or the variable.
+		out := make([]CreateTopicResult, len(topics))
 		for i, t := range topics {
-			res[i] = CreateTopicResult{Name: t.Name, Err: err}
+			out[i] = CreateTopicResult{Name: t.Name, Err: err}
 		}
-		return res
+		return out
 	}
 	for i := range res {
 		if written[i] && err != nil {
@@ -330,14 +332,16 @@ func (c *Controller) DeleteTopics(ctx context.Context, names []string, ids [][16
 		return deleteTopics(img, names, ids, res, written), nil
 	})
 	if !ran {
-		res = make([]DeleteTopicResult, n)
+		// The loop may still run the operation and write res: answer
+		// from a fresh slice, without touching res or the variable.
+		out := make([]DeleteTopicResult, n)
 		for i, name := range names {
-			res[i] = DeleteTopicResult{Name: name, Err: err}
+			out[i] = DeleteTopicResult{Name: name, Err: err}
 		}
 		for i, id := range ids {
-			res[len(names)+i] = DeleteTopicResult{TopicID: id, Err: err}
+			out[len(names)+i] = DeleteTopicResult{TopicID: id, Err: err}
 		}
-		return res
+		return out
 	}
 	for i := range res {
 		if written[i] && err != nil {
@@ -418,11 +422,13 @@ func (c *Controller) CreatePartitions(ctx context.Context, reqs []CreatePartitio
 		return c.createPartitions(img, reqs, res, written), nil
 	})
 	if !ran {
-		res = make([]CreatePartitionsResult, len(reqs))
+		// The loop may still run the operation and write res: answer
+		// from a fresh slice, without touching res or the variable.
+		out := make([]CreatePartitionsResult, len(reqs))
 		for i, r := range reqs {
-			res[i] = CreatePartitionsResult{Topic: r.Topic, Err: err}
+			out[i] = CreatePartitionsResult{Topic: r.Topic, Err: err}
 		}
-		return res
+		return out
 	}
 	for i := range res {
 		if written[i] && err != nil {
