@@ -28,6 +28,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -46,11 +47,6 @@ func (r *Router) produce(ctx context.Context, rc *requestContext, req kmsg.Reque
 	acksErr := error(nil)
 	if in.Acks != 0 && in.Acks != 1 && in.Acks != -1 {
 		acksErr = fmt.Errorf("%w: %d", replica.ErrInvalidRequiredAcks, in.Acks)
-	}
-	type pending struct {
-		p   *replica.Partition
-		out *kmsg.ProduceResponseTopicPartition
-		end int64
 	}
 	var waits []pending
 	now := time.Now().UnixMilli()
@@ -82,12 +78,46 @@ func (r *Router) produce(ctx context.Context, rc *requestContext, req kmsg.Reque
 	// request's own timeout.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(max(in.TimeoutMillis, 0))*time.Millisecond)
 	defer cancel()
-	for _, w := range waits {
-		if err := w.p.WaitAcks(wctx, in.Acks, w.end); err != nil {
-			setProduceError(w.out, rc.version, err)
-		}
-	}
+	waitAll(wctx, in.Acks, waits, func(w pending, err error) { setProduceError(w.out, rc.version, err) })
 	return resp, nil
+}
+
+// maxConcurrentSyncs bounds how many partitions of one request wait for
+// their fdatasync at once: each waiter may hold an OS thread in a blocking
+// syscall, so a request to 1,000 partitions must not start 1,000 of them.
+const maxConcurrentSyncs = 16
+
+// waitAll waits for acks on every appended partition. With acks=all the
+// waits (each a log's group-commit fdatasync) run concurrently, so a
+// request pays for its slowest partitions rather than the sum of all.
+func waitAll(ctx context.Context, acks int16, waits []pending, fail func(pending, error)) {
+	if acks != -1 || len(waits) < 2 {
+		for _, w := range waits {
+			if err := w.p.WaitAcks(ctx, acks, w.end); err != nil {
+				fail(w, err)
+			}
+		}
+		return
+	}
+	sem := make(chan struct{}, maxConcurrentSyncs)
+	var wg sync.WaitGroup
+	for _, w := range waits {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := w.p.WaitAcks(ctx, acks, w.end); err != nil {
+				fail(w, err) // each waiter writes only its own partition's answer
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// pending is an appended partition whose acks are still to be waited for.
+type pending struct {
+	p   *replica.Partition
+	out *kmsg.ProduceResponseTopicPartition
+	end int64
 }
 
 // appendPartition validates and appends one partition's batch.
