@@ -2,8 +2,8 @@ package broker
 
 import (
 	"context"
-	"io"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
