@@ -2,6 +2,7 @@ package broker
 
 import (
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,6 +32,10 @@ type configState struct {
 	broker *config.Broker
 	// overrides returns a topic's overrides from the image.
 	overrides func(topic string) map[string]string
+	// effective caches each topic's resolved config for this image: the
+	// produce path asks for it on every batch, and resolving parses every
+	// key. A new image brings a new state, so the cache never goes stale.
+	effective sync.Map // topic → config.TopicConfig
 }
 
 func newTopicConfigs(b *config.Broker) *topicConfigs {
@@ -75,7 +80,12 @@ func (t *topicConfigs) withDynamic(perBroker, clusterDefault map[string]string) 
 
 func (t *topicConfigs) effective(topic string) config.TopicConfig {
 	s := t.state.Load()
-	return config.EffectiveTopicConfig(s.broker, s.overrides(topic))
+	if tc, ok := s.effective.Load(topic); ok {
+		return tc.(config.TopicConfig)
+	}
+	tc := config.EffectiveTopicConfig(s.broker, s.overrides(topic))
+	s.effective.Store(topic, tc)
+	return tc
 }
 
 // MaxMessageBytes implements api.TopicConfigs.
