@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build run test test-race test-long vet fmt fmt-check bench bench-storage deps
+.PHONY: all build run test test-race test-long test-compat vet fmt fmt-check bench bench-storage deps
 
 all: build
 
@@ -13,13 +13,16 @@ build:
 run: build
 	./bin/samsa server
 
-# deps installs what the tests need when it is missing (nothing beyond Go yet).
+# deps installs what the tests need when it is missing: Go modules, and the
+# compatibility suite's clients (kcat, confluent-kafka-python, kafka-python,
+# node + kafkajs).
 deps:
 	@scripts/deps.sh
 
 # test is the whole suite: formatting, vet, the race-enabled short suite,
-# then the long tests (model, recovery fuzz corpus, crash tests) without -race.
-test: deps fmt-check vet test-race test-long
+# the long tests (model, recovery fuzz corpus, crash tests) without -race,
+# then the compatibility suite.
+test: deps fmt-check vet test-race test-long test-compat
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -33,6 +36,13 @@ test-race:
 
 test-long:
 	$(GO) test -count=1 -timeout 15m -run 'Long|Model|Crash|Recovery' $(PKGS)
+
+# test-compat: the samsa binary (fresh data dir, free ports) driven by real,
+# unmodified clients: franz-go, sarama, kafka-go, kcat, confluent-kafka-python,
+# kafka-python, kafkajs. The build tag keeps it out of ./... (docs/compatibility.md).
+test-compat: deps build
+	$(GO) vet -tags compat ./test/compat/
+	SAMSA_BIN=$(CURDIR)/bin/samsa $(GO) test -tags compat -count=1 -v -timeout 10m ./test/compat/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

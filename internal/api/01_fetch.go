@@ -17,6 +17,9 @@ package api
 //   - v7+ fetch sessions (KIP-227) are not kept: the answer carries session
 //     id 0, which tells clients to keep sending full fetches. v11+ rack-aware
 //     fetching: PreferredReadReplica is always -1.
+//   - A partition with no records carries an empty, never a null, record
+//     set, as Kafka does: librdkafka (<= 2.x) fails to parse a Fetch
+//     response whose MessageSetSize is -1.
 //   - Records are copied into the response for now; the zero-copy sendfile
 //     path is the next step (storage already returns file regions).
 
@@ -67,6 +70,9 @@ func (r *Router) fetchOnce(rc *requestContext, in *kmsg.FetchRequest) (*kmsg.Fet
 			out.Partition = tp.Partition
 			out.HighWatermark, out.LastStableOffset, out.LogStartOffset = -1, -1, -1
 			out.PreferredReadReplica = -1
+			// Never null: Kafka sends an empty record set, and librdkafka
+			// rejects a null one ("invalid MessageSetSize -1").
+			out.RecordBatches = []byte{}
 			p, err := r.fetchablePartition(t.Topic, tp, rc.version)
 			if err != nil {
 				out.ErrorCode = errorCode(err)
