@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build run test test-race test-long test-robust vet fmt fmt-check bench bench-storage deps
+.PHONY: all build run test test-race test-long test-robust test-compat vet fmt fmt-check bench bench-storage bench-broker deps
 
 all: build
 
@@ -13,14 +13,16 @@ build:
 run: build
 	./bin/samsa server
 
-# deps installs what the tests need when it is missing (nothing beyond Go yet).
+# deps installs what the tests need when it is missing: Go modules, and the
+# compatibility suite's clients (kcat, confluent-kafka-python, kafka-python,
+# node + kafkajs).
 deps:
 	@scripts/deps.sh
 
 # test is the whole suite: formatting, vet, the race-enabled short suite,
 # then the long tests (model, recovery fuzz corpus, crash tests) without -race,
-# then the robustness tests that run the real binary.
-test: deps fmt-check vet test-race test-long test-robust
+# then the robustness tests and the compatibility suite, which run the real binary.
+test: deps fmt-check vet test-race test-long test-robust test-compat
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -43,6 +45,13 @@ test-long:
 # test-race, hence the -run.
 test-robust:
 	$(GO) test -tags robust -count=1 -timeout 10m -run 'Crash|Long' -v ./test/robust/
+
+# test-compat: the samsa binary (fresh data dir, free ports) driven by real,
+# unmodified clients: franz-go, sarama, kafka-go, kcat, confluent-kafka-python,
+# kafka-python, kafkajs. The build tag keeps it out of ./... (docs/compatibility.md).
+test-compat: deps build
+	$(GO) vet -tags compat ./test/compat/
+	SAMSA_BIN=$(CURDIR)/bin/samsa $(GO) test -tags compat -count=1 -v -timeout 10m ./test/compat/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

@@ -22,6 +22,9 @@ package api
 //     and the server sends the region with sendfile(2) from the page cache
 //     to the socket. Regions of files that are not real OS files (tests on a
 //     memory file system) are copied instead.
+//   - A partition with no records carries an empty, never a null, record
+//     set, as Kafka does: librdkafka (<= 2.x) fails to parse a Fetch
+//     response whose MessageSetSize is -1.
 
 import (
 	"context"
@@ -88,6 +91,9 @@ func (r *Router) fetchOnce(rc *requestContext, in *kmsg.FetchRequest) (*wire.Reg
 			out.Partition = tp.Partition
 			out.HighWatermark, out.LastStableOffset, out.LogStartOffset = -1, -1, -1
 			out.PreferredReadReplica = -1
+			// Never null: Kafka sends an empty record set, and librdkafka
+			// rejects a null one ("invalid MessageSetSize -1").
+			out.RecordBatches = []byte{}
 			p, err := r.fetchablePartition(t.Topic, tp, rc.version)
 			if err != nil {
 				out.ErrorCode = errorCode(err)
