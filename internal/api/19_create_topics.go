@@ -30,10 +30,7 @@ func (r *Router) createTopics(ctx context.Context, rc *requestContext, req kmsg.
 	ctx, cancel := context.WithTimeout(ctx, timeoutOr(in.TimeoutMillis, 30*time.Second))
 	defer cancel()
 
-	seen := map[string]int{}
-	for _, t := range in.Topics {
-		seen[t.Topic]++
-	}
+	seen := countNames(len(in.Topics), func(i int) string { return in.Topics[i].Topic })
 	var create []controller.CreateTopic
 	var index []int // response index of each create
 	for _, t := range in.Topics {
@@ -90,6 +87,16 @@ func (r *Router) createTopics(ctx context.Context, rc *requestContext, req kmsg.
 func setCreateTopicError(rt *kmsg.CreateTopicsResponseTopic, err error) {
 	rt.ErrorCode = errorCode(err)
 	rt.ErrorMessage = errorMessage(err)
+}
+
+// countNames counts how often each of n names occurs in a request: a name
+// given twice gets INVALID_REQUEST in the admin APIs, as in Kafka.
+func countNames(n int, name func(i int) string) map[string]int {
+	seen := make(map[string]int, n)
+	for i := range n {
+		seen[name(i)]++
+	}
+	return seen
 }
 
 // timeoutOr converts a request's timeout in milliseconds, using def when it

@@ -26,10 +26,7 @@ func (r *Router) createPartitions(ctx context.Context, rc *requestContext, req k
 	resp.Version = rc.version
 	ctx, cancel := context.WithTimeout(ctx, timeoutOr(in.TimeoutMillis, 30*time.Second))
 	defer cancel()
-	seen := map[string]int{}
-	for _, t := range in.Topics {
-		seen[t.Topic]++
-	}
+	seen := countNames(len(in.Topics), func(i int) string { return in.Topics[i].Topic })
 	var reqs []controller.CreatePartitions
 	var index []int
 	for _, t := range in.Topics {

@@ -74,10 +74,11 @@ func (c *serverConn) serve() {
 		}
 		if len(out) > 0 || parts != nil {
 			c.nc.SetWriteDeadline(time.Now().Add(c.s.opts.IdleTimeout))
-			written := int64(len(out))
+			var written int64
 			if parts != nil {
 				written, err = writeParts(w, c.nc, parts)
 			} else {
+				written = int64(len(out))
 				_, err = w.Write(out)
 			}
 			if err != nil {
@@ -154,8 +155,10 @@ func (c *serverConn) handle(log interface {
 	}
 	defer func() { c.s.metrics.requestSeconds.WithLabelValues(api).Observe(time.Since(start).Seconds()) }()
 	if rr, ok := r.(*wire.RegionResponse); ok {
-		parts, err := wire.AppendRegionResponse(out, hdr, rr)
-		return nil, parts, err
+		// The byte parts alias out; returning it keeps the buffer for the
+		// next request instead of allocating one per fetch.
+		parts, buf, err := wire.AppendRegionResponse(out, hdr, rr)
+		return buf, parts, err
 	}
 	if r != nil {
 		out = wire.AppendResponse(out, hdr, r)

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -398,7 +397,7 @@ func benchReadSendfile(b *testing.B, fx *readFixture) {
 		if !ok {
 			b.Fatalf("region file %T is not an OSFile", r.File)
 		}
-		if err := sendRegion(conn, of.OSFile(), r.Position, r.Size); err != nil {
+		if err := fileutil.SendFile(conn, of.OSFile(), r.Position, r.Size); err != nil {
 			b.Fatal(err)
 		}
 		i++
@@ -410,7 +409,7 @@ func benchRawSendfile(b *testing.B, fx *readFixture) {
 	b.SetBytes(int64(fx.regionBytes))
 	i := 0
 	for b.Loop() {
-		if err := sendRegion(conn, fx.raw, fx.rawPosition(i), int64(fx.regionBytes)); err != nil {
+		if err := fileutil.SendFile(conn, fx.raw, fx.rawPosition(i), int64(fx.regionBytes)); err != nil {
 			b.Fatal(err)
 		}
 		i++
@@ -455,56 +454,6 @@ func loopback(tb testing.TB) *net.TCPConn {
 		srv.Close()
 	})
 	return c.(*net.TCPConn)
-}
-
-// sendRegion sends n bytes of f from off to conn with sendfile(2). The
-// explicit offset leaves f's own offset alone, so concurrent readers of one
-// segment file need no lock. (*net.TCPConn).ReadFrom cannot do this: its
-// sendfile path wants an *os.File read from its current offset.
-//
-// EAGAIN (the socket buffer is full) returns false from the RawConn.Write
-// callback, which parks the goroutine in the netpoller until the socket is
-// writable and calls it again.
-func sendRegion(conn *net.TCPConn, f *os.File, off, n int64) error {
-	src, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	dst, err := conn.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	cerr := src.Control(func(infd uintptr) {
-		werr := dst.Write(func(outfd uintptr) bool {
-			for n > 0 {
-				w, err := syscall.Sendfile(int(outfd), int(infd), &off, int(n))
-				if w > 0 {
-					n -= int64(w)
-				}
-				switch {
-				case err == syscall.EAGAIN:
-					return false
-				case err == syscall.EINTR:
-				case err != nil:
-					serr = err
-					return true
-				case w == 0:
-					// The file is shorter than the region.
-					serr = io.ErrUnexpectedEOF
-					return true
-				}
-			}
-			return true
-		})
-		if serr == nil {
-			serr = werr
-		}
-	})
-	if serr != nil {
-		return fmt.Errorf("sendfile %s at %d: %w", f.Name(), off, serr)
-	}
-	return cerr
 }
 
 // BenchmarkRecovery1GiB measures Open after an unclean shutdown with

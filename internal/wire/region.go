@@ -63,8 +63,9 @@ type Part struct {
 // its placeholders: each placeholder and its length prefix are replaced by
 // the region's real length prefix (int32 for non-flexible versions, compact
 // uvarint for flexible ones) and the region itself. The frame's size field
-// counts the regions' bytes. dst is used as the buffer for the byte parts.
-func AppendRegionResponse(dst []byte, hdr RequestHeader, resp *RegionResponse) ([]Part, error) {
+// counts the regions' bytes. The byte parts alias the returned buffer, which
+// is dst grown as needed: the caller may reuse it once the parts are written.
+func AppendRegionResponse(dst []byte, hdr RequestHeader, resp *RegionResponse) ([]Part, []byte, error) {
 	enc := AppendResponse(dst[:0], hdr, resp.Response)
 	flexible := resp.Response.IsFlexible()
 	var parts []Part
@@ -76,7 +77,7 @@ func AppendRegionResponse(dst []byte, hdr RequestHeader, resp *RegionResponse) (
 		binary.BigEndian.PutUint32(m[len(resp.marker):], uint32(i))
 		at := bytes.Index(enc[pos:], m[:])
 		if at < 0 {
-			return nil, fmt.Errorf("wire: region placeholder %d not found in the encoded response", i)
+			return nil, enc, fmt.Errorf("wire: region placeholder %d not found in the encoded response", i)
 		}
 		at += pos
 		prefixLen := 4
@@ -96,8 +97,8 @@ func AppendRegionResponse(dst []byte, hdr RequestHeader, resp *RegionResponse) (
 	}
 	parts = append(parts, Part{Bytes: enc[pos:]})
 	if total > 1<<31-1 {
-		return nil, fmt.Errorf("wire: response of %d bytes is too large for a frame", total)
+		return nil, enc, fmt.Errorf("wire: response of %d bytes is too large for a frame", total)
 	}
-	size := binary.BigEndian.AppendUint32(nil, uint32(total))
-	return append([]Part{{Bytes: size}}, parts...), nil
+	binary.BigEndian.PutUint32(enc, uint32(total)) // the frame's size field
+	return append([]Part{{Bytes: enc[:4]}}, parts...), enc, nil
 }

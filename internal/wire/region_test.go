@@ -58,7 +58,7 @@ func TestRegionResponseMatchesPlainEncoding(t *testing.T) {
 		want := AppendResponse(nil, hdr, build(nil))
 		wrapped := NewRegionResponse(nil)
 		wrapped.Response = build(wrapped)
-		parts, err := AppendRegionResponse(nil, hdr, wrapped)
+		parts, _, err := AppendRegionResponse(nil, hdr, wrapped)
 		if err != nil {
 			t.Fatal(err)
 		}
