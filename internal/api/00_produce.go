@@ -21,8 +21,16 @@ package api
 //     each (group commit covers them together), bounded by TimeoutMillis
 //     (REQUEST_TIMED_OUT).
 //   - v8+ ErrorMessage says what was wrong.
+//   - Per record (the records are decoded, compressed ones decompressed, as
+//     Kafka's LogValidator does): a compacted topic needs keys
+//     (INVALID_RECORD); CreateTime timestamps must lie within
+//     message.timestamp.before.max.ms / after.max.ms of the broker's clock
+//     (INVALID_TIMESTAMP, KIP-937). v8+ names the record in RecordErrors
+//     (KIP-467). A wrong header MaxTimestamp is corrected before storing.
+//   - A topic whose compression.type names a codec stores batches in that
+//     codec, re-encoding those that arrive in another.
 //   - Not yet: transactional batches (INVALID_TXN_STATE until transactions
-//     exist), per-record timestamp-range and compacted-key checks.
+//     exist).
 
 import (
 	"context"
@@ -133,14 +141,18 @@ func (r *Router) appendPartition(topic string, tp kmsg.ProduceRequestTopicPartit
 	if err != nil {
 		return nil, appendResult{}, err
 	}
-	if max := r.deps.Topics.MaxMessageBytes(topic); len(b) > max {
-		return nil, appendResult{}, fmt.Errorf("%w: %d bytes, max.message.bytes is %d", errMessageTooLarge, len(b), max)
+	policy := r.deps.Topics.ProducePolicy(topic)
+	if len(b) > policy.MaxMessageBytes {
+		return nil, appendResult{}, fmt.Errorf("%w: %d bytes, max.message.bytes is %d", errMessageTooLarge, len(b), policy.MaxMessageBytes)
 	}
 	if b.Transactional() {
 		return nil, appendResult{}, errTransactionsUnsupported
 	}
+	if b, err = checkRecords(b, policy, now); err != nil {
+		return nil, appendResult{}, err
+	}
 	appendTime := int64(-1)
-	if r.deps.Topics.LogAppendTime(topic) {
+	if policy.LogAppendTime {
 		appendTime = now
 	}
 	res, err := p.Append(b, appendTime)
@@ -162,5 +174,37 @@ func setProduceError(out *kmsg.ProduceResponseTopicPartition, version int16, err
 	if version >= 8 {
 		msg := err.Error()
 		out.ErrorMessage = &msg
+		// KIP-467: name the record at fault, so a client can drop it.
+		if re := (*record.RecordError)(nil); errors.As(err, &re) {
+			e := kmsg.NewProduceResponseTopicPartitionErrorRecord()
+			e.RelativeOffset = re.Index
+			e.ErrorMessage = &msg
+			out.ErrorRecords = append(out.ErrorRecords, e)
+		}
 	}
+}
+
+// checkRecords applies the topic's per-record rules to a validated batch
+// and returns the batch to store: b itself, with its MaxTimestamp corrected
+// if the producer got it wrong (the time index trusts it), or b re-encoded
+// when compression.type names another codec. The batch is the request's
+// own buffer, which the handler owns, so correcting it in place is safe.
+func checkRecords(b record.Batch, policy ProducePolicy, now int64) (record.Batch, error) {
+	maxTS, err := b.CheckRecords(record.RecordChecks{
+		RequireKeys:     policy.RequireKeys,
+		CheckTimestamps: !policy.LogAppendTime,
+		Now:             now,
+		BeforeMaxMs:     policy.BeforeMaxMs,
+		AfterMaxMs:      policy.AfterMaxMs,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if policy.Recompress && b.Compression() != policy.Compression {
+		return b.Recompress(policy.Compression)
+	}
+	if maxTS != b.MaxTimestamp() && !policy.LogAppendTime {
+		b.SetMaxTimestamp(maxTS)
+	}
+	return b, nil
 }

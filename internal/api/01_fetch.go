@@ -42,17 +42,39 @@ import (
 func (r *Router) fetch(ctx context.Context, rc *requestContext, req kmsg.Request) (kmsg.Response, error) {
 	in := req.(*kmsg.FetchRequest)
 	deadline := time.Now().Add(time.Duration(max(in.MaxWaitMillis, 0)) * time.Millisecond)
+	var waiter *replica.FetchWaiter
+	defer waiter.Close()
 	for {
-		resp, total, waitOn := r.fetchOnce(rc, in)
-		if total >= int(in.MinBytes) || len(waitOn) == 0 || !time.Now().Before(deadline) {
+		resp, total, read := r.fetchOnce(rc, in)
+		if total >= int(in.MinBytes) || len(read) == 0 || !time.Now().Before(deadline) {
 			return resp, nil
 		}
-		if !waitForAppend(ctx, deadline, waitOn) {
+		if waiter == nil {
+			// Register only now, so fetches that find data never touch the
+			// waiter sets. An append between the read and Watch is caught
+			// by the end-offset check; one after Watch signals the waiter.
+			waiter = replica.NewFetchWaiter()
+			moved := false
+			for _, pr := range read {
+				waiter.Watch(pr.p)
+				moved = moved || pr.p.HighWatermark() != pr.hw
+			}
+			if moved {
+				continue
+			}
+		}
+		if !waitForAppend(ctx, deadline, waiter) {
 			// Deadline or shutdown: answer with what there is now.
 			resp, _, _ := r.fetchOnce(rc, in)
 			return resp, nil
 		}
 	}
+}
+
+// partitionRead is a partition a fetch read, and the high watermark it saw.
+type partitionRead struct {
+	p  *replica.Partition
+	hw int64
 }
 
 // attachRecords puts a partition's records into the response: a sendfile
@@ -71,9 +93,9 @@ func attachRecords(wrapped *wire.RegionResponse, out *kmsg.FetchResponseTopicPar
 }
 
 // fetchOnce reads every requested partition once. It returns the response,
-// the record bytes in it, and the append channels of the partitions that
-// were read successfully (what a long poll waits on).
-func (r *Router) fetchOnce(rc *requestContext, in *kmsg.FetchRequest) (*wire.RegionResponse, int, []<-chan struct{}) {
+// the record bytes in it, and the partitions that were read successfully
+// (what a long poll waits on).
+func (r *Router) fetchOnce(rc *requestContext, in *kmsg.FetchRequest) (*wire.RegionResponse, int, []partitionRead) {
 	resp := kmsg.NewPtrFetchResponse()
 	resp.Version = rc.version
 	wrapped := wire.NewRegionResponse(resp)
@@ -82,7 +104,7 @@ func (r *Router) fetchOnce(rc *requestContext, in *kmsg.FetchRequest) (*wire.Reg
 		budget = 1 << 30
 	}
 	total := 0
-	var waitOn []<-chan struct{}
+	var read []partitionRead
 	for _, t := range in.Topics {
 		rt := kmsg.NewFetchResponseTopic()
 		rt.Topic = t.Topic
@@ -100,8 +122,8 @@ func (r *Router) fetchOnce(rc *requestContext, in *kmsg.FetchRequest) (*wire.Reg
 				rt.Partitions = append(rt.Partitions, out)
 				continue
 			}
-			waitOn = append(waitOn, p.Appended())
 			hw := p.HighWatermark()
+			read = append(read, partitionRead{p, hw})
 			visible := hw
 			if in.IsolationLevel == 1 {
 				visible = p.LastStableOffset()
@@ -131,7 +153,7 @@ func (r *Router) fetchOnce(rc *requestContext, in *kmsg.FetchRequest) (*wire.Reg
 		}
 		resp.Topics = append(resp.Topics, rt)
 	}
-	return wrapped, total, waitOn
+	return wrapped, total, read
 }
 
 // fetchablePartition finds the partition and checks the client's epoch.
@@ -148,30 +170,13 @@ func (r *Router) fetchablePartition(topic string, tp kmsg.FetchRequestTopicParti
 	return p, nil
 }
 
-// waitForAppend blocks until one of chans closes (an append), the deadline
-// passes, or ctx ends. It reports whether an append woke it.
-func waitForAppend(ctx context.Context, deadline time.Time, chans []<-chan struct{}) bool {
+// waitForAppend blocks until an append to a partition w watches, the
+// deadline, or the end of ctx. It reports whether an append woke it.
+func waitForAppend(ctx context.Context, deadline time.Time, w *replica.FetchWaiter) bool {
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
-	woke := make(chan struct{}, 1)
-	stop := make(chan struct{})
-	defer close(stop)
-	// One small goroutine per partition waits; a fetch names few partitions
-	// per request, and the waiters end with the request.
-	for _, ch := range chans {
-		go func() {
-			select {
-			case <-ch:
-				select {
-				case woke <- struct{}{}:
-				default:
-				}
-			case <-stop:
-			}
-		}()
-	}
 	select {
-	case <-woke:
+	case <-w.C:
 		return true
 	case <-timer.C:
 		return false

@@ -1,15 +1,18 @@
 package api
 
-import "github.com/samsa-io/samsa/internal/config"
+import (
+	"github.com/samsa-io/samsa/internal/config"
+	"github.com/samsa-io/samsa/internal/record"
+)
 
 // TopicConfigs answers the per-topic settings that request handling
 // enforces (the effective value: topic override, else broker default).
 // broker implements it over the metadata image and internal/config.
 type TopicConfigs interface {
-	// MaxMessageBytes is max.message.bytes: the largest batch accepted.
-	MaxMessageBytes(topic string) int
-	// LogAppendTime reports message.timestamp.type=LogAppendTime.
-	LogAppendTime(topic string) bool
+	// ProducePolicy is what the topic's configuration asks of produced
+	// batches. It is called for every partition of every Produce, so
+	// implementations cache it.
+	ProducePolicy(topic string) ProducePolicy
 	// CleanupPolicy is cleanup.policy: "delete", "compact" or both.
 	// DeleteRecords needs "delete".
 	CleanupPolicy(topic string) []string
@@ -26,4 +29,24 @@ type BrokerConfigs interface {
 	// the metadata image stores them) layered over the static
 	// configuration. Values of sensitive keys are nil.
 	DescribeBroker(perBroker, clusterDefault map[string]string) []config.ConfigEntry
+}
+
+// ProducePolicy is what a topic's configuration asks of produced batches.
+type ProducePolicy struct {
+	// MaxMessageBytes is max.message.bytes: the largest batch accepted.
+	MaxMessageBytes int
+	// LogAppendTime is message.timestamp.type=LogAppendTime: the broker
+	// stamps batches, and producers' timestamps are not range-checked.
+	LogAppendTime bool
+	// RequireKeys: cleanup.policy contains "compact", so every record
+	// needs a key.
+	RequireKeys bool
+	// BeforeMaxMs and AfterMaxMs are message.timestamp.before.max.ms and
+	// message.timestamp.after.max.ms, which bound CreateTime timestamps.
+	BeforeMaxMs, AfterMaxMs int64
+	// Recompress is set when compression.type names a codec (rather than
+	// "producer"): batches in another codec are re-encoded with
+	// Compression before they are stored.
+	Recompress  bool
+	Compression record.Compression
 }

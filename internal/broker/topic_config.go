@@ -1,13 +1,16 @@
 package broker
 
 import (
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/samsa-io/samsa/internal/api"
 	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/metadata"
+	"github.com/samsa-io/samsa/internal/record"
 	"github.com/samsa-io/samsa/internal/storage"
 )
 
@@ -36,6 +39,8 @@ type configState struct {
 	// produce path asks for it on every batch, and resolving parses every
 	// key. A new image brings a new state, so the cache never goes stale.
 	effective sync.Map // topic → config.TopicConfig
+	// policies caches each topic's api.ProducePolicy the same way.
+	policies sync.Map // topic → api.ProducePolicy
 }
 
 func newTopicConfigs(b *config.Broker) *topicConfigs {
@@ -88,14 +93,41 @@ func (t *topicConfigs) effective(topic string) config.TopicConfig {
 	return tc
 }
 
-// MaxMessageBytes implements api.TopicConfigs.
-func (t *topicConfigs) MaxMessageBytes(topic string) int {
-	return int(t.effective(topic).Int("max.message.bytes"))
+// ProducePolicy implements api.TopicConfigs.
+func (t *topicConfigs) ProducePolicy(topic string) api.ProducePolicy {
+	s := t.state.Load()
+	if p, ok := s.policies.Load(topic); ok {
+		return p.(api.ProducePolicy)
+	}
+	tc := t.effective(topic)
+	p := api.ProducePolicy{
+		MaxMessageBytes: int(tc.Int("max.message.bytes")),
+		LogAppendTime:   tc.String("message.timestamp.type") == "LogAppendTime",
+		RequireKeys:     slices.Contains(tc.List("cleanup.policy"), "compact"),
+		BeforeMaxMs:     tc.Int("message.timestamp.before.max.ms"),
+		AfterMaxMs:      tc.Int("message.timestamp.after.max.ms"),
+	}
+	p.Compression, p.Recompress = storedCodec(tc.String("compression.type"))
+	s.policies.Store(topic, p)
+	return p
 }
 
-// LogAppendTime implements api.TopicConfigs.
-func (t *topicConfigs) LogAppendTime(topic string) bool {
-	return t.effective(topic).String("message.timestamp.type") == "LogAppendTime"
+// storedCodec maps a compression.type value to the codec batches are
+// stored with; ok is false for "producer" (stored as sent).
+func storedCodec(compressionType string) (c record.Compression, ok bool) {
+	switch compressionType {
+	case "uncompressed":
+		return record.CompressionNone, true
+	case "gzip":
+		return record.CompressionGzip, true
+	case "snappy":
+		return record.CompressionSnappy, true
+	case "lz4":
+		return record.CompressionLZ4, true
+	case "zstd":
+		return record.CompressionZstd, true
+	}
+	return record.CompressionNone, false
 }
 
 // CleanupPolicy implements api.TopicConfigs.

@@ -80,3 +80,24 @@ func BenchmarkBuild(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCheckRecords: the per-record produce checks on a producer-sized
+// uncompressed batch of 100-byte records (the broker benchmark's shape).
+func BenchmarkCheckRecords(b *testing.B) {
+	recs := make([]Record, 144)
+	for i := range recs {
+		recs[i] = Record{Timestamp: 1_700_000_000_000, Key: []byte("key-0001"), Value: make([]byte, 100)}
+	}
+	batch, err := Build(DefaultBatchOptions(), recs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	checks := RecordChecks{RequireKeys: true, CheckTimestamps: true, Now: 1_700_000_000_000, BeforeMaxMs: 1 << 62, AfterMaxMs: 3_600_000}
+	b.SetBytes(int64(len(batch)))
+	for b.Loop() {
+		if _, err := batch.CheckRecords(checks); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
+}

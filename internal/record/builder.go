@@ -154,3 +154,28 @@ func appendNullableBytes(dst, b []byte) []byte {
 	dst = binary.AppendVarint(dst, int64(len(b)))
 	return append(dst, b...)
 }
+
+// Recompress re-encodes b's records with codec c, keeping the fields a
+// producer sets (producer id, epoch, base sequence, the transactional bit)
+// and every record's offset delta, timestamp, key, value and headers. A
+// broker does this when a topic's compression.type names a codec other
+// than the producer's. Errors are those of Records and Build.
+func (b Batch) Recompress(c Compression) (Batch, error) {
+	records, err := b.Records()
+	if err != nil {
+		return nil, err
+	}
+	// Offsets relative to the base: Build keeps them (numbered 0..n-1 for
+	// a produced batch, whose base offset is 0).
+	base := b.BaseOffset()
+	for i := range records {
+		records[i].Offset -= base
+	}
+	return Build(BatchOptions{
+		Compression:   c,
+		ProducerID:    b.ProducerID(),
+		ProducerEpoch: b.ProducerEpoch(),
+		BaseSequence:  b.BaseSequence(),
+		Transactional: b.Transactional(),
+	}, records)
+}

@@ -23,17 +23,15 @@ type Partition struct {
 	mu          sync.RWMutex
 	leaderEpoch int32
 
-	// appended is closed (and replaced) after each append, waking fetches
-	// waiting for data.
-	appendedMu sync.Mutex
-	appended   chan struct{}
+	// waiterSet holds the long-polling fetches to wake at the next append.
+	waiterSet
 	// bytesIn and bytesOut count appended and fetched record bytes, for
 	// per-topic metrics.
 	bytesIn, bytesOut atomic.Int64
 }
 
 func newPartition(topic string, index int32, id [16]byte, log *storage.Log, epoch int32, durableAcks bool) *Partition {
-	return &Partition{Topic: topic, Index: index, TopicID: id, log: log, leaderEpoch: epoch, durableAcks: durableAcks, appended: make(chan struct{})}
+	return &Partition{Topic: topic, Index: index, TopicID: id, log: log, leaderEpoch: epoch, durableAcks: durableAcks}
 }
 
 // Log is the partition's storage log.
@@ -109,22 +107,6 @@ func (p *Partition) WaitAcks(ctx context.Context, acks int16, end int64) error {
 		return nil
 	}
 	return fmt.Errorf("%w: %d", ErrInvalidRequiredAcks, acks)
-}
-
-// notifyAppended wakes every fetch waiting for data.
-func (p *Partition) notifyAppended() {
-	p.appendedMu.Lock()
-	close(p.appended)
-	p.appended = make(chan struct{})
-	p.appendedMu.Unlock()
-}
-
-// Appended returns a channel closed at the next append. A fetch that found
-// too little data waits on it (with its MaxWait deadline) instead of polling.
-func (p *Partition) Appended() <-chan struct{} {
-	p.appendedMu.Lock()
-	defer p.appendedMu.Unlock()
-	return p.appended
 }
 
 // BytesIn is the number of bytes appended since the partition was loaded.
