@@ -8,6 +8,7 @@ package broker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -80,6 +81,18 @@ func createTopic(t *testing.T, ctx context.Context, adm *kadm.Client, topic stri
 	if err != nil || res[topic].Err != nil {
 		t.Fatalf("create %s: %v %v", topic, err, res[topic].Err)
 	}
+	// Raw requests do not retry: wait until the broker has applied the new
+	// metadata and serves every partition (ListOffsets reads the logs).
+	eventually(t, "partitions of "+topic+" servable", func() error {
+		ends, err := adm.ListEndOffsets(ctx, topic)
+		if err != nil {
+			return err
+		}
+		if n := len(ends[topic]); n != int(partitions) {
+			return fmt.Errorf("%d of %d partitions listed", n, partitions)
+		}
+		return ends.Error()
+	})
 }
 
 // describeTopic returns a topic's configs by name.
