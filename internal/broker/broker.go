@@ -48,6 +48,9 @@ type Broker struct {
 	published   sync.WaitGroup
 	// appliedOffset is the metadata offset the local partitions reflect.
 	appliedOffset atomic.Int64
+	// applied is the image behind appliedOffset, which the request
+	// handlers answer from (appliedController).
+	applied *appliedMetadata
 }
 
 // New builds a broker from its configuration; Start runs it. The registry
@@ -60,7 +63,7 @@ func New(cfg *config.Broker, logger *slog.Logger, registry *prometheus.Registry)
 		registry = prometheus.NewRegistry()
 	}
 	return &Broker{cfg: cfg, logger: logger, registry: registry, topics: newTopicConfigs(cfg),
-		images: make(chan *metadata.Image, 1), stopPublish: make(chan struct{})}, nil
+		images: make(chan *metadata.Image, 1), stopPublish: make(chan struct{}), applied: newAppliedMetadata()}, nil
 }
 
 // Start opens the logs, starts the controller, registers this broker,
@@ -94,7 +97,8 @@ func (b *Broker) Start(ctx context.Context) (err error) {
 	b.published.Go(b.publishLoop)
 
 	router := api.NewRouter(api.Deps{
-		NodeID: b.cfg.NodeID, Replicas: b.replicas, Topics: b.topics, BrokerConfig: b.topics, Controller: b.ctrl,
+		NodeID: b.cfg.NodeID, Replicas: b.replicas, Topics: b.topics, BrokerConfig: b.topics,
+		Controller:  appliedController{Controller: b.ctrl, applied: b.applied},
 		ProducerIDs: producerIDSource{b.ctrl}, AutoCreateTopics: b.cfg.Bool("auto.create.topics.enable"),
 		Logger: b.logger.With("component", "api"),
 	})
@@ -271,6 +275,7 @@ func (b *Broker) apply(img *metadata.Image) {
 		}
 	}
 	b.appliedOffset.Store(img.Offset())
+	b.applied.publish(img)
 }
 
 // producerIDSource adapts the controller's block allocation to api.

@@ -15,8 +15,10 @@ const (
 	recoveryPointCheckpointFile  = "recovery-point-offset-checkpoint"
 	logStartOffsetCheckpointFile = "log-start-offset-checkpoint"
 	cleanShutdownFile            = ".kafka_cleanshutdown"
-	metaPropertiesFile           = "meta.properties"
-	checkpointVersion            = 0
+	// lockFile is held (flock) by the process that has the dir open.
+	lockFile           = ".lock"
+	metaPropertiesFile = "meta.properties"
+	checkpointVersion  = 0
 )
 
 // writeCheckpoint replaces a checkpoint file atomically. Kafka's text format:

@@ -12,6 +12,8 @@ var (
 	ErrClosed = errors.New("storage: log closed")
 	// ErrLogDirFailed: the log directory had an I/O error and is offline.
 	ErrLogDirFailed = errors.New("storage: log directory failed")
+	// ErrLogDirLocked: another process holds the log directory's .lock.
+	ErrLogDirLocked = errors.New("storage: log directory locked")
 	// ErrIndexFull: an index has no room for another entry; the segment rolls.
 	ErrIndexFull = errors.New("storage: index full")
 	// ErrInvalidOffset: an index append or truncation went backwards.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -88,6 +89,8 @@ type Manager struct {
 	logDir   map[TopicPartition]string // which log dir each log lives in
 	failed   map[string]error          // offline log dirs and why
 	closed   bool
+	// dirLocks hold every log dir's ".lock" until Close.
+	dirLocks []io.Closer
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -96,7 +99,9 @@ type Manager struct {
 // NewManager opens every log in every log dir, in parallel, and starts the
 // background work. A log dir that cannot be read is reported by FailedDirs
 // (and logged) instead of failing the whole Manager; NewManager fails only
-// when no log dir is usable.
+// when no log dir is usable, or when another process holds a log dir's
+// ".lock" (ErrLogDirLocked): two processes writing the same logs would
+// corrupt them.
 func NewManager(opts ManagerOptions, logger *slog.Logger, reg prometheus.Registerer) (*Manager, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -114,6 +119,9 @@ func NewManager(opts ManagerOptions, logger *slog.Logger, reg prometheus.Registe
 		opts: opts, logger: logger, metrics: newMetrics(reg),
 		logs: map[TopicPartition]*Log{}, logDir: map[TopicPartition]string{}, failed: map[string]error{},
 	}
+	if err := m.lockDirs(); err != nil {
+		return nil, err
+	}
 	for _, dir := range opts.LogDirs {
 		if err := m.loadDir(dir); err != nil {
 			m.markDirFailed(dir, err)
@@ -121,6 +129,7 @@ func NewManager(opts ManagerOptions, logger *slog.Logger, reg prometheus.Registe
 	}
 	if len(m.failed) == len(opts.LogDirs) {
 		m.closeLogs()
+		m.unlockDirs()
 		return nil, fmt.Errorf("%w: every log dir failed: %v", ErrLogDirFailed, m.failed)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -129,6 +138,39 @@ func NewManager(opts ManagerOptions, logger *slog.Logger, reg prometheus.Registe
 	m.every(ctx, opts.FlushCheckInterval, m.runFlushScheduler)
 	m.every(ctx, opts.CheckpointInterval, func() { m.writeCheckpoints() })
 	return m, nil
+}
+
+// lockDirs takes every log dir's lock, when the file system has locks.
+// A dir whose lock cannot even be created is left to loadDir, which then
+// fails it the usual way.
+func (m *Manager) lockDirs() error {
+	locker, ok := m.opts.FS.(fileutil.Locker)
+	if !ok {
+		return nil
+	}
+	for _, dir := range m.opts.LogDirs {
+		if err := m.opts.FS.MkdirAll(dir, 0o755); err != nil {
+			continue
+		}
+		l, err := locker.Lock(filepath.Join(dir, lockFile))
+		if errors.Is(err, fileutil.ErrLocked) {
+			m.unlockDirs()
+			return fmt.Errorf("%w: %s is in use by another process (%v)", ErrLogDirLocked, dir, err)
+		}
+		if err != nil {
+			m.logger.Warn("cannot lock log dir", "dir", dir, "err", err)
+			continue
+		}
+		m.dirLocks = append(m.dirLocks, l)
+	}
+	return nil
+}
+
+func (m *Manager) unlockDirs() {
+	for _, l := range m.dirLocks {
+		l.Close()
+	}
+	m.dirLocks = nil
 }
 
 // loadDir opens every log in one log dir.
@@ -490,6 +532,7 @@ func (m *Manager) Close() error {
 		}
 		errs = append(errs, err)
 	}
+	m.unlockDirs() // last: the dir is consistent and marked clean
 	return errors.Join(errs...)
 }
 

@@ -82,6 +82,8 @@ func TestManagerRestartCleanAndUnclean(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Simulate a crash: no Close, so no marker; the logs must be recovered.
+	// The dead process's dir locks go with it.
+	m2.unlockDirs()
 	m3, err := NewManager(testManagerOptions(dirs...), nil, prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)

@@ -60,6 +60,9 @@ type MemFS struct {
 
 	faultMu sync.Mutex
 	faults  []*faultState
+
+	// locks are the advisory locks of Lock (lock.go).
+	locks memLocks
 }
 
 // NewMemFS returns an empty MemFS holding only the root directory "/", with

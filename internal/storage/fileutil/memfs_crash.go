@@ -43,6 +43,7 @@ func (m *MemFS) Crash() { m.crash(nil) }
 func (m *MemFS) CrashTorn(rng *rand.Rand) { m.crash(rng) }
 
 func (m *MemFS) crash(rng *rand.Rand) {
+	m.releaseLocks() // the process holding them is gone
 	m.crashMu.Lock()
 	defer m.crashMu.Unlock()
 	m.mu.Lock()
