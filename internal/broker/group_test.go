@@ -8,8 +8,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -405,4 +408,81 @@ func TestGroupOffsetDeleteSubscribedTopic(t *testing.T) {
 	if err, _ := res.Lookup("sub", 0); !errors.Is(err, kerr.GroupSubscribedToTopic) {
 		t.Errorf("delete of a subscribed topic's offset: %v", err)
 	}
+}
+
+// TestOffsetsTopicRewriteBoundsLog commits many times with a tiny rewrite
+// threshold: the coordinator rewrites its live state and moves the log
+// start of __consumer_offsets forward, and a restart still finds exactly
+// the last commits.
+func TestOffsetsTopicRewriteBoundsLog(t *testing.T) {
+	dir := t.TempDir()
+	extra := map[string]string{"offsets.topic.num.partitions": "1", "samsa.offsets.topic.rewrite.min.bytes": "2000"}
+	b := startGroupBroker(t, dir, extra)
+	ctx := testContext(t)
+	adm := kadm.NewClient(client(t, b))
+	createTopic(t, ctx, adm, "t", 2, nil)
+	const commits = 200
+	for i := range commits {
+		os := kadm.Offsets{}
+		os.Add(kadm.Offset{Topic: "t", Partition: int32(i % 2), At: int64(i), LeaderEpoch: -1})
+		var err error
+		eventually(t, "commit", func() error {
+			var res kadm.OffsetResponses
+			res, err = adm.CommitOffsets(ctx, "rw", os)
+			if err == nil {
+				err = res.Error()
+			}
+			return err
+		})
+	}
+	starts, err := adm.ListStartOffsets(ctx, "__consumer_offsets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends, err := adm.ListEndOffsets(ctx, "__consumer_offsets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, _ := starts.Lookup("__consumer_offsets", 0)
+	end, _ := ends.Lookup("__consumer_offsets", 0)
+	if start.Offset == 0 || end.Offset-start.Offset > 40 {
+		t.Errorf("__consumer_offsets-0 spans [%d, %d) after %d commits: not bounded", start.Offset, end.Offset, commits)
+	}
+	body := scrape(t, b)
+	for _, want := range []string{`samsa_group_offset_commits_total 200`, `samsa_group_groups{state="Empty"} 1`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if !strings.Contains(body, `samsa_coordinator_rewrites_total{coordinator="group"}`) || strings.Contains(body, `samsa_coordinator_rewrites_total{coordinator="group"} 0`) {
+		t.Error("no rewrite counted")
+	}
+	stopBroker(t, b)
+
+	b2 := startGroupBroker(t, dir, extra)
+	defer stopBroker(t, b2)
+	adm2 := kadm.NewClient(client(t, b2))
+	eventually(t, "offsets after restart", func() error {
+		fetched, err := adm2.FetchOffsets(ctx, "rw")
+		if err != nil {
+			return err
+		}
+		o0, _ := fetched.Lookup("t", 0)
+		o1, _ := fetched.Lookup("t", 1)
+		if o0.At != commits-2 || o1.At != commits-1 {
+			return fmt.Errorf("offsets %d and %d", o0.At, o1.At)
+		}
+		return nil
+	})
+}
+
+func scrape(t *testing.T, b *Broker) string {
+	t.Helper()
+	resp, err := http.Get("http://" + b.AdminAddr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
 }
