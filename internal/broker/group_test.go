@@ -118,6 +118,11 @@ func TestGroupConsumeCommitRestart(t *testing.T) {
 	if td := md.Topics["__consumer_offsets"]; !td.IsInternal || len(td.Partitions) != 4 {
 		t.Errorf("__consumer_offsets: internal=%v partitions=%d", td.IsInternal, len(td.Partitions))
 	}
+	// Clients cannot write the offsets topic.
+	bad := client(t, b, kgo.DefaultProduceTopic("__consumer_offsets"), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err := bad.ProduceSync(ctx, &kgo.Record{Value: []byte("garbage")}).FirstErr(); !errors.Is(err, kerr.InvalidTopicException) {
+		t.Errorf("produce to __consumer_offsets: %v", err)
+	}
 	c.Close() // leaves the group
 	eventually(t, "group empty after leave", func() error {
 		d, err := adm.DescribeGroups(ctx, "g1")
