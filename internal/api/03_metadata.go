@@ -14,6 +14,8 @@ package api
 //     it before answering, so the response already holds its partitions.
 //     Otherwise UNKNOWN_TOPIC_OR_PARTITION (or INVALID_TOPIC_EXCEPTION for a
 //     bad name). v10+ topics may be named by ID; v10+ responses carry IDs.
+//   - IsInternal (v1+) is true for __consumer_offsets, as Kafka marks its
+//     internal topics.
 //   - Partitions: leader, leader epoch (v7+), replicas, ISR; a partition
 //     without a leader is LEADER_NOT_AVAILABLE.
 //   - ControllerID (v1+) is this broker's id (a single node is its own
@@ -30,6 +32,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/group"
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
@@ -107,6 +110,8 @@ func topicMetadata(t *metadata.TopicImage, version int16) kmsg.MetadataResponseT
 	name := t.Name
 	mt.Topic = &name
 	mt.TopicID = t.ID
+	// Kafka marks its internal topics by name.
+	mt.IsInternal = t.Name == group.TopicName
 	mt.AuthorizedOperations = math.MinInt32
 	ids := make([]int32, 0, len(t.Partitions))
 	for id := range t.Partitions {
