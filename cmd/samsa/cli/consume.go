@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -110,6 +111,9 @@ func (e *env) consume(ctx context.Context, topic string, f consumeFlags) error {
 	}
 	if f.group != "" {
 		committed, err := adm.FetchOffsetsForTopics(rctx, f.group, topic)
+		if errors.Is(err, kerr.GroupIDNotFound) {
+			err = nil // a new group: no commits yet (some brokers say so with this code)
+		}
 		if err != nil {
 			return explain("group "+f.group+": fetch committed offsets", err)
 		}

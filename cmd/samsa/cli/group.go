@@ -132,11 +132,12 @@ func groupDescribeCmd(e *env) *cobra.Command {
 				if !ok {
 					return fmt.Errorf("group %q: no answer from its coordinator; list groups with 'samsa group list'", g)
 				}
-				if err := l.Error(); err != nil {
-					return explain("group "+g, err)
-				}
-				if l.State == "Dead" {
+				err := l.Error()
+				if errors.Is(err, kerr.GroupIDNotFound) || (err == nil && l.State == "Dead") {
 					return fmt.Errorf("group %q does not exist; list groups with 'samsa group list'", g)
+				}
+				if err != nil {
+					return explain("group "+g, err)
 				}
 				out = append(out, describeGroupLag(l))
 			}
@@ -270,6 +271,9 @@ func (e *env) resetOffsets(ctx context.Context, group string, topics []string, p
 		}
 	}
 	committed, err := adm.FetchOffsets(rctx, group)
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		committed, err = kadm.OffsetResponses{}, nil // no such group yet: resetting creates its offsets
+	}
 	if err != nil {
 		return explain("group "+group+": fetch committed offsets", err)
 	}

@@ -69,6 +69,8 @@ cluster info and performance tests. The client verbs use only franz-go.
 Brokers come from --brokers, else SAMSA_BROKERS, else ` + defaultBrokers + `.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// NoArgs makes an unknown verb a usage error (exit 2).
+		Args: cobra.NoArgs,
 		// A bare `samsa` prints help and exits 2, as before the CLI existed.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cmd.Help()
