@@ -21,19 +21,22 @@ type suiteOpts struct {
 	Sizes      []int
 	Partitions int32
 	Keep       bool
+	// StoredGiB is how much the stored-data run writes (before --scale):
+	// more than the machine's page cache shows the disk's own rate.
+	StoredGiB float64
 }
 
-// Record counts at --scale 1, sized for a few minutes on a small machine.
+// Record counts at --scale 1, sized for about five minutes on a 2-core
+// machine with a fast disk.
 const (
-	suiteBaseRecords   = 2_000_000   // 100-byte scenarios (one and three producers, consumers)
-	suiteBothRecords   = 1_000_000   // producer and consumer at once
-	suiteSizeBytes     = 200 << 20   // bytes per message-size point...
-	suiteSizeMaxRecs   = 2_000_000   // ...capped at this many records
-	suiteE2ERecords    = 5_000       // end-to-end round trips
-	suiteStoredBytes   = 2_000 << 20 // bytes written for "throughput versus stored data"
-	suiteStoredRecSize = 1000        // record size of that run
-	suiteMinRecords    = 200         // floor for tiny scales
-	suiteRecordSize    = 100         // the 2014 benchmark's message size
+	suiteBaseRecords   = 10_000_000 // 100-byte scenarios (one and three producers, consumers): 1 GB
+	suiteBothRecords   = 5_000_000  // producer and consumer at once
+	suiteSizeBytes     = 1 << 30    // bytes per message-size point (100 KB: 10,737 records)...
+	suiteSizeMaxRecs   = 10_000_000 // ...capped at this many records (10 B, 100 B)
+	suiteE2ERecords    = 20_000     // end-to-end round trips
+	suiteStoredRecSize = 1000       // record size of the stored-data run
+	suiteMinRecords    = 200        // floor for tiny scales
+	suiteRecordSize    = 100        // the 2014 benchmark's message size
 	suiteSampleEvery   = 1 * time.Second
 )
 
@@ -114,7 +117,8 @@ DIR/results.json.
 	f.Float64Var(&o.Scale, "scale", 1, "multiplier for every record count")
 	f.StringVar(&sizes, "sizes", "10,100,1000,10000,100000", "message sizes in bytes for the size sweep")
 	f.Int32Var(&o.Partitions, "partitions", 6, "partitions of each benchmark topic")
-	f.BoolVar(&o.Keep, "keep-topics", false, "keep the benchmark topics (default: delete them at the end)")
+	f.BoolVar(&o.Keep, "keep-topics", false, "keep the benchmark topics (default: delete each when its scenario is done)")
+	f.Float64Var(&o.StoredGiB, "stored-gib", 16, "GiB the throughput-versus-stored-data run writes (scaled by --scale)")
 	return c
 }
 
@@ -146,11 +150,15 @@ func (e *env) perfSuite(ctx context.Context, o suiteOpts, command string) error 
 		topics = append(topics, t)
 		return t
 	}
-	defer func() {
+	// done deletes the topics made so far: each scenario's data goes once
+	// it is measured, so the disk holds one scenario at a time.
+	done := func() {
 		if !o.Keep && len(topics) > 0 {
 			e.deleteTopics(context.WithoutCancel(ctx), topics)
+			topics = nil
 		}
-	}()
+	}
+	defer done()
 	step := func(name string) { fmt.Fprintf(e.stderr, "== %s\n", name) }
 	prod := func(t string, n int64, size, producers int, sample bool) (*perfProduceResult, error) {
 		po := perfProduceOpts{Topic: t, Records: n, RecordSize: size, Acks: "1", Compression: "none",
@@ -188,8 +196,12 @@ func (e *env) perfSuite(ctx context.Context, o suiteOpts, command string) error 
 	addP("Single producer thread, no replication", r)
 
 	step("three producers")
-	if r, err = prod(topic("three"), o.n(suiteBaseRecords), suiteRecordSize, 3, false); err != nil {
+	three := topic("three")
+	if r, err = prod(three, o.n(suiteBaseRecords), suiteRecordSize, 3, false); err != nil {
 		return err
+	}
+	if !o.Keep {
+		e.deleteTopics(ctx, []string{three})
 	}
 	addP("Three producers, no replication", r)
 
@@ -205,11 +217,13 @@ func (e *env) perfSuite(ctx context.Context, o suiteOpts, command string) error 
 		return err
 	}
 	addC("Three consumers", c)
+	done()
 
 	step("producer and consumer at once")
 	if err := e.suiteBoth(ctx, o, topic("both"), res); err != nil {
 		return err
 	}
+	done()
 
 	for _, size := range o.Sizes {
 		step(fmt.Sprintf("message size %d B", size))
@@ -219,6 +233,7 @@ func (e *env) perfSuite(ctx context.Context, o suiteOpts, command string) error 
 			return err
 		}
 		res.Sizes = append(res.Sizes, sizeResult{size, r.Records, r.RecPerSec, r.MBPerSec, r.Latency})
+		done()
 	}
 
 	step("end-to-end latency")
@@ -231,7 +246,7 @@ func (e *env) perfSuite(ctx context.Context, o suiteOpts, command string) error 
 	fmt.Fprintf(e.stderr, "e2e: %.3f ms p50, %.3f ms p99, %.3f ms p99.9\n", l.P50Ms, l.P99Ms, l.P999)
 
 	step("throughput versus stored data")
-	stored, err := prod(topic("stored"), o.n(suiteStoredBytes/suiteStoredRecSize), suiteStoredRecSize, 1, true)
+	stored, err := prod(topic("stored"), o.n(int64(o.StoredGiB*(1<<30))/suiteStoredRecSize), suiteStoredRecSize, 1, true)
 	if err != nil {
 		return err
 	}
