@@ -126,7 +126,9 @@ func (e *env) perfProduce(ctx context.Context, o perfProduceOpts, progressOut io
 	if _, err := e.ensureTopic(ctx, o.Topic, o.Partitions); err != nil {
 		return nil, err
 	}
-	popts = append(popts, kgo.DefaultProduceTopic(o.Topic), kgo.MaxBufferedRecords(64<<10),
+	// Buffer limits as Kafka's producer (buffer.memory 32 MiB): with an
+	// unbounded buffer, large records would mostly time the client's queue.
+	popts = append(popts, kgo.DefaultProduceTopic(o.Topic), kgo.MaxBufferedRecords(64<<10), kgo.MaxBufferedBytes(32<<20),
 		kgo.RecordDeliveryTimeout(max(e.timeout, 30*time.Second)))
 	clients := make([]*kgo.Client, o.Producers)
 	for i := range clients {

@@ -117,7 +117,7 @@ DIR/results.json.
 	f.Float64Var(&o.Scale, "scale", 1, "multiplier for every record count")
 	f.StringVar(&sizes, "sizes", "10,100,1000,10000,100000", "message sizes in bytes for the size sweep")
 	f.Int32Var(&o.Partitions, "partitions", 6, "partitions of each benchmark topic")
-	f.BoolVar(&o.Keep, "keep-topics", false, "keep the benchmark topics (default: delete each when its scenario is done)")
+	f.BoolVar(&o.Keep, "keep-topics", false, "keep the benchmark topics (default: delete them at the end)")
 	f.Float64Var(&o.StoredGiB, "stored-gib", 16, "GiB the throughput-versus-stored-data run writes (scaled by --scale)")
 	return c
 }
@@ -150,15 +150,16 @@ func (e *env) perfSuite(ctx context.Context, o suiteOpts, command string) error 
 		topics = append(topics, t)
 		return t
 	}
-	// done deletes the topics made so far: each scenario's data goes once
-	// it is measured, so the disk holds one scenario at a time.
-	done := func() {
+	// Topics are deleted at the end, not between scenarios: deleting a
+	// gigabyte while the next scenario runs (the broker removes files in
+	// the background; ext4 with online discard) stalled that scenario's
+	// writes for seconds in a trial run. The disk needs room for all of
+	// them (about 4 GB plus --stored-gib at --scale 1).
+	defer func() {
 		if !o.Keep && len(topics) > 0 {
 			e.deleteTopics(context.WithoutCancel(ctx), topics)
-			topics = nil
 		}
-	}
-	defer done()
+	}()
 	step := func(name string) { fmt.Fprintf(e.stderr, "== %s\n", name) }
 	prod := func(t string, n int64, size, producers int, sample bool) (*perfProduceResult, error) {
 		po := perfProduceOpts{Topic: t, Records: n, RecordSize: size, Acks: "1", Compression: "none",
@@ -200,9 +201,6 @@ func (e *env) perfSuite(ctx context.Context, o suiteOpts, command string) error 
 	if r, err = prod(three, o.n(suiteBaseRecords), suiteRecordSize, 3, false); err != nil {
 		return err
 	}
-	if !o.Keep {
-		e.deleteTopics(ctx, []string{three})
-	}
 	addP("Three producers, no replication", r)
 
 	step("one consumer")
@@ -217,13 +215,11 @@ func (e *env) perfSuite(ctx context.Context, o suiteOpts, command string) error 
 		return err
 	}
 	addC("Three consumers", c)
-	done()
 
 	step("producer and consumer at once")
 	if err := e.suiteBoth(ctx, o, topic("both"), res); err != nil {
 		return err
 	}
-	done()
 
 	for _, size := range o.Sizes {
 		step(fmt.Sprintf("message size %d B", size))
@@ -233,7 +229,6 @@ func (e *env) perfSuite(ctx context.Context, o suiteOpts, command string) error 
 			return err
 		}
 		res.Sizes = append(res.Sizes, sizeResult{size, r.Records, r.RecPerSec, r.MBPerSec, r.Latency})
-		done()
 	}
 
 	step("end-to-end latency")
