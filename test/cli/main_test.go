@@ -136,6 +136,9 @@ func tryStartBroker(dataDir, logPath string) (func() error, error) {
 		"--override", "log.dirs="+dataDir,
 		"--override", fmt.Sprintf("listeners=PLAINTEXT://%s,CONTROLLER://127.0.0.1:%d", addr, ports[1]),
 		"--override", "samsa.admin.listener="+admin,
+		// Each `consume --group` is a new member of an empty group: without
+		// the initial rebalance delay (3 s) the group tests run in seconds.
+		"--override", "group.initial.rebalance.delay.ms=0",
 	)
 	cmd.Stdout, cmd.Stderr = lf, lf
 	if err := cmd.Start(); err != nil {
