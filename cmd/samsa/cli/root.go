@@ -180,7 +180,11 @@ func fixedCompletion(values ...string) func(*cobra.Command, []string, string) ([
 // oneLine makes an error message a single line: verbs promise one-line
 // errors, and broker messages sometimes carry newlines.
 func oneLine(err error) string {
-	s := strings.TrimSpace(err.Error())
-	s = strings.ReplaceAll(s, "\r", " ")
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
+	var parts []string
+	for _, l := range strings.FieldsFunc(err.Error(), func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
