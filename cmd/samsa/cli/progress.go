@@ -49,8 +49,7 @@ func (p *progress) run() {
 	defer p.wg.Done()
 	tick := p.interval
 	if p.tty {
-		// The bar redraws often; the text part still covers one interval.
-		tick = 250 * time.Millisecond
+		tick = 250 * time.Millisecond // the bar redraws often
 	}
 	t := time.NewTicker(tick)
 	defer t.Stop()
@@ -68,7 +67,9 @@ func (p *progress) run() {
 				last = now
 				continue
 			}
-			if now.Sub(last) >= p.interval || lastLine == "" {
+			// The text covers the last second, so the bar reads live
+			// without flickering every tick.
+			if now.Sub(last) >= min(p.interval, time.Second) || lastLine == "" {
 				lastLine = p.line(now.Sub(last))
 				last = now
 			}
