@@ -2,8 +2,8 @@
 // mechanically: a test reads `go list -deps` for every package in the module
 // and fails when a package depends on a layer at or above its own (except the
 // few same-layer edges the architecture names), when a public package under
-// pkg/ or connectors/ reaches into internal/, or when production code imports
-// the test-only cluster harness.
+// pkg/ or connectors/, or the CLI (cmd/samsa/cli), reaches into internal/,
+// or when production code imports the test-only cluster harness.
 //
 // Adding a package under internal/ means adding it to the layer table in
 // archtest_test.go; an unknown package fails the test on purpose, so the map
