@@ -5,9 +5,7 @@ package cli
 // Consumer-group verbs: consume --group, group list/describe/reset-offsets/
 // delete. These need a broker that serves consumer groups (FindCoordinator,
 // JoinGroup, SyncGroup, Heartbeat, OffsetCommit, OffsetFetch, ListGroups,
-// DescribeGroups, DeleteGroups). Samsa gains them with the group coordinator
-// (branch `group`); until the broker advertises FindCoordinator, every test
-// here skips with a message saying so, and runs as soon as it does.
+// DescribeGroups, DeleteGroups); a broker without them fails these tests.
 
 import (
 	"bufio"
@@ -25,7 +23,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// needGroups skips the test while the broker does not serve consumer groups.
+// needGroups fails the test when the broker does not serve consumer groups.
 func needGroups(t *testing.T) {
 	t.Helper()
 	vs, err := admin(t).ApiVersions(ctx(t))
@@ -34,7 +32,7 @@ func needGroups(t *testing.T) {
 	}
 	for _, v := range vs.Sorted() {
 		if _, ok := v.KeyMaxVersion(kmsg.FindCoordinator.Int16()); !ok {
-			t.Skip("the broker does not serve consumer groups yet (no FindCoordinator in ApiVersions): these tests need the group coordinator (branch group)")
+			t.Fatal("the broker does not serve consumer groups (no FindCoordinator in ApiVersions)")
 		}
 		for _, k := range []kmsg.Key{kmsg.JoinGroup, kmsg.OffsetCommit, kmsg.OffsetFetch, kmsg.ListGroups, kmsg.DescribeGroups, kmsg.DeleteGroups} {
 			if _, ok := v.KeyMaxVersion(k.Int16()); !ok {

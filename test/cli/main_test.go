@@ -17,9 +17,6 @@
 //   - CLI_TEST_BROKERS: run against this existing single-node cluster
 //     instead of starting samsa (to compare the verbs against another
 //     Kafka-compatible broker); `make test-cli` never sets it.
-//
-// The consumer-group tests (group_test.go) skip themselves while the broker
-// does not serve consumer groups (no FindCoordinator in ApiVersions).
 package cli
 
 import (
