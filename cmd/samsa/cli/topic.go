@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"sort"
@@ -247,7 +248,9 @@ func topicDescribeCmd(e *env) *cobra.Command {
 			}
 			var out []desc
 			for _, t := range topics {
-				d := desc{Topic: t, ID: td[t].ID.String(), Configs: map[string]string{}}
+				// Kafka prints a Uuid as URL-safe base64 without padding.
+				id := td[t].ID
+				d := desc{Topic: t, ID: base64.RawURLEncoding.EncodeToString(id[:]), Configs: map[string]string{}}
 				for _, p := range td[t].Partitions.Sorted() {
 					s, _ := starts.Lookup(t, p.Partition)
 					en, _ := ends.Lookup(t, p.Partition)
