@@ -383,34 +383,7 @@ func groupDeleteCmd(e *env) *cobra.Command {
 			if err != nil {
 				return explain("delete groups", err)
 			}
-			type row struct {
-				Group  string `json:"group"`
-				Status string `json:"status"`
-			}
-			var rows []row
-			var firstErr error
-			for _, g := range groups {
-				st := "deleted"
-				if r := res[g]; r.Err != nil {
-					st = "error: " + r.Err.Error()
-					if firstErr == nil {
-						firstErr = explain("delete group "+g, r.Err)
-					}
-				}
-				rows = append(rows, row{g, st})
-			}
-			if e.json() {
-				if err := e.printJSON(rows); err != nil {
-					return err
-				}
-			} else {
-				tb := newTable(e.stdout, "GROUP", "STATUS")
-				for _, r := range rows {
-					tb.row(r.Group, r.Status)
-				}
-				tb.flush()
-			}
-			return firstErr
+			return e.printDeleted("group", groups, func(g string) error { return res[g].Err })
 		},
 	}
 }

@@ -56,3 +56,33 @@ func textOrBase64(b []byte) (string, bool) {
 	}
 	return "", false
 }
+
+// printDeleted reports what deleting names (topics or groups) did: a row
+// each, "deleted" or the error, as a table or JSON objects keyed by kind and
+// "status". It returns the first error, explained, for the exit status.
+func (e *env) printDeleted(kind string, names []string, errOf func(name string) error) error {
+	rows := make([]map[string]string, 0, len(names))
+	var firstErr error
+	for _, n := range names {
+		status := "deleted"
+		if err := errOf(n); err != nil {
+			status = "error: " + err.Error()
+			if firstErr == nil {
+				firstErr = explain("delete "+kind+" "+n, err)
+			}
+		}
+		rows = append(rows, map[string]string{kind: n, "status": status})
+	}
+	if e.json() {
+		if err := e.printJSON(rows); err != nil {
+			return err
+		}
+		return firstErr
+	}
+	tb := newTable(e.stdout, strings.ToUpper(kind), "STATUS")
+	for _, r := range rows {
+		tb.row(r[kind], r["status"])
+	}
+	tb.flush()
+	return firstErr
+}

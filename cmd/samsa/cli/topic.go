@@ -346,37 +346,7 @@ func topicDeleteCmd(e *env) *cobra.Command {
 					return explain("delete topics", err)
 				}
 			}
-			type row struct {
-				Topic  string `json:"topic"`
-				Status string `json:"status"`
-			}
-			var rows []row
-			var firstErr error
-			for _, t := range topics {
-				st := "deleted"
-				if r := res[t]; r.Err != nil {
-					st = "error: " + r.Err.Error()
-					if firstErr == nil {
-						firstErr = explain("delete "+t, r.Err)
-					}
-				}
-				rows = append(rows, row{t, st})
-			}
-			if e.json() {
-				if rows == nil {
-					rows = []row{}
-				}
-				if err := e.printJSON(rows); err != nil {
-					return err
-				}
-			} else {
-				tb := newTable(e.stdout, "TOPIC", "STATUS")
-				for _, r := range rows {
-					tb.row(r.Topic, r.Status)
-				}
-				tb.flush()
-			}
-			return firstErr
+			return e.printDeleted("topic", topics, func(t string) error { return res[t].Err })
 		},
 	}
 	c.Flags().BoolVar(&ifExists, "if-exists", false, "skip topics that do not exist")
