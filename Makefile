@@ -78,4 +78,4 @@ fmt:
 # bench-broker: produce/consume/latency against Samsa and franz-go's kfake in
 # one run, with ratios (docs/performance.md).
 bench-broker:
-	$(GO) test -tags perf -run TestBrokerVsKfake -v -timeout 30m ./bench/
+	$(GO) test -count=1 -tags perf -run TestBrokerVsKfake -v -timeout 30m ./bench/

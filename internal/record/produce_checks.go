@@ -1,7 +1,6 @@
 package record
 
 import (
-	"errors"
 	"fmt"
 	"math"
 )
@@ -53,24 +52,31 @@ func (b Batch) CheckRecords(c RecordChecks) (maxTimestamp int64, err error) {
 	if c.CheckTimestamps {
 		lo, hi = satSub(c.Now, c.BeforeMaxMs), satAdd(c.Now, c.AfterMaxMs)
 	}
-	maxTimestamp = -1
-	i := int32(0)
-	err = b.EachRecord(func(r Record) error {
-		defer func() { i++ }()
-		if c.RequireKeys && r.Key == nil {
-			return &RecordError{Index: i, Err: fmt.Errorf("%w: a compacted topic cannot accept a record without a key", ErrInvalidRecord)}
-		}
-		if r.Timestamp >= 0 && (r.Timestamp < lo || r.Timestamp > hi) {
-			return &RecordError{Index: i, Err: fmt.Errorf("%w: timestamp %d is outside [%d, %d] (message.timestamp.before.max.ms / after.max.ms)", ErrInvalidTimestamp, r.Timestamp, lo, hi)}
-		}
-		maxTimestamp = max(maxTimestamp, r.Timestamp)
-		return nil
-	})
-	var re *RecordError
-	if err != nil && !errors.As(err, &re) {
+	data, err := b.decodedSection(DefaultDecodeOptions())
+	if err != nil {
 		return -1, err
 	}
-	return maxTimestamp, err
+	baseTS := b.BaseTimestamp()
+	maxTimestamp = -1
+	rr := b.newRecordReader(data)
+	var r Record
+	for i := int32(0); ; i++ {
+		tsDelta, _, done, err := rr.next(&r, false)
+		if err != nil {
+			return -1, err
+		}
+		if done {
+			return maxTimestamp, nil
+		}
+		if c.RequireKeys && r.Key == nil {
+			return -1, &RecordError{Index: i, Err: fmt.Errorf("%w: a compacted topic cannot accept a record without a key", ErrInvalidRecord)}
+		}
+		ts := baseTS + tsDelta
+		if ts >= 0 && (ts < lo || ts > hi) {
+			return -1, &RecordError{Index: i, Err: fmt.Errorf("%w: timestamp %d is outside [%d, %d] (message.timestamp.before.max.ms / after.max.ms)", ErrInvalidTimestamp, ts, lo, hi)}
+		}
+		maxTimestamp = max(maxTimestamp, ts)
+	}
 }
 
 // satAdd and satSub clamp instead of overflowing: the "never" default of

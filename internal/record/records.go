@@ -98,35 +98,17 @@ func (b Batch) decodedSection(opts DecodeOptions) ([]byte, error) {
 // decodeRecords walks the decoded records section data of b.
 func (b Batch) decodeRecords(data []byte, fn func(Record) error) error {
 	var (
-		count     = b.RecordCount()
-		lastDelta = b.LastOffsetDelta()
 		base      = b.BaseOffset()
 		baseTS    = b.BaseTimestamp()
 		logAppend = b.LogAppendTime()
 		maxTS     = b.MaxTimestamp()
-		prev      = int32(-1)
-		pos       = 0
-		// headers is an arena for every record's headers: one growing
-		// slice instead of one allocation per record. Records keep
-		// capacity-capped windows into it; growing it leaves them on the
-		// old array, which nothing writes to again.
-		headers     []Header
-		prevHeaders []Header
+		rr        = b.newRecordReader(data)
 	)
-	for i := range count {
-		if pos == len(data) {
-			return fmt.Errorf("%w: the records section ends after %d of %d declared records", ErrInvalidRecord, i, count)
-		}
-		r, n, tsDelta, offDelta, err := readRecord(data[pos:], &headers, prevHeaders)
-		if err != nil {
-			return fmt.Errorf("%w: record %d at byte %d of the records section: %v", ErrInvalidRecord, i, pos, err)
-		}
-		if offDelta <= prev || offDelta > lastDelta {
-			return fmt.Errorf("%w: record %d has offset delta %d; deltas must increase within 0..%d (previous %d)", ErrInvalidRecord, i, offDelta, lastDelta, prev)
-		}
-		prev = offDelta
-		if len(r.Headers) > 0 {
-			prevHeaders = r.Headers
+	for {
+		var r Record
+		tsDelta, offDelta, done, err := rr.next(&r, true)
+		if err != nil || done {
+			return err
 		}
 		r.Offset = base + int64(offDelta)
 		if logAppend {
@@ -134,87 +116,143 @@ func (b Batch) decodeRecords(data []byte, fn func(Record) error) error {
 		} else {
 			r.Timestamp = baseTS + tsDelta
 		}
-		pos += n
 		if err := fn(r); err != nil {
 			return err
 		}
 	}
-	if pos != len(data) {
-		return fmt.Errorf("%w: %d trailing bytes after the %d declared records", ErrInvalidRecord, len(data)-pos, count)
+}
+
+// recordReader walks a decoded records section one record at a time,
+// making the checks EachRecordWith documents. It is a loop state, not a
+// callback, so that the produce path's per-record checks (CheckRecords)
+// pay for no more than the parsing.
+type recordReader struct {
+	data                 []byte
+	pos                  int
+	i, count, lastDelta  int32
+	prevDelta            int32
+	headers, prevHeaders []Header // the arena of materialized headers
+}
+
+func (b Batch) newRecordReader(data []byte) recordReader {
+	return recordReader{data: data, count: b.RecordCount(), lastDelta: b.LastOffsetDelta(), prevDelta: -1}
+}
+
+// next reads the next record into r (all but Offset and Timestamp) and
+// returns its deltas; done reports the end of the section, once it is
+// checked that no bytes trail the declared records. Without withHeaders,
+// headers are checked but not materialized (r.Headers stays nil).
+//
+// The headers arena is one growing slice instead of an allocation per
+// record. Records keep capacity-capped windows into it; growing it leaves
+// them on the old array, which nothing writes to again.
+func (rr *recordReader) next(r *Record, withHeaders bool) (tsDelta int64, offDelta int32, done bool, err error) {
+	if rr.i == rr.count {
+		if rr.pos != len(rr.data) {
+			return 0, 0, false, fmt.Errorf("%w: %d trailing bytes after the %d declared records", ErrInvalidRecord, len(rr.data)-rr.pos, rr.count)
+		}
+		return 0, 0, true, nil
 	}
-	return nil
+	if rr.pos == len(rr.data) {
+		return 0, 0, false, fmt.Errorf("%w: the records section ends after %d of %d declared records", ErrInvalidRecord, rr.i, rr.count)
+	}
+	arena := &rr.headers
+	if !withHeaders {
+		arena = nil
+	}
+	n, tsDelta, offDelta, err := readRecord(r, rr.data[rr.pos:], arena, rr.prevHeaders)
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("%w: record %d at byte %d of the records section: %v", ErrInvalidRecord, rr.i, rr.pos, err)
+	}
+	if offDelta <= rr.prevDelta || offDelta > rr.lastDelta {
+		return 0, 0, false, fmt.Errorf("%w: record %d has offset delta %d; deltas must increase within 0..%d (previous %d)", ErrInvalidRecord, rr.i, offDelta, rr.lastDelta, rr.prevDelta)
+	}
+	rr.prevDelta = offDelta
+	if len(r.Headers) > 0 {
+		rr.prevHeaders = r.Headers
+	}
+	rr.pos += n
+	rr.i++
+	return tsDelta, offDelta, false, nil
 }
 
 // readRecord decodes the record at the start of buf (docs/format/record-batch.md,
-// "Record"), appending its headers to *arena; prev are the last headers
-// decoded before, whose keys it reuses. It returns the record without
-// Offset and Timestamp, its encoded size and its two deltas. Errors carry
-// no sentinel; the caller adds it with the record's position.
-func readRecord(buf []byte, arena *[]Header, prev []Header) (r Record, size int, tsDelta int64, offDelta int32, err error) {
+// "Record") into *r, all but Offset and Timestamp, appending its headers to
+// *arena; prev are the last headers decoded before, whose keys it reuses.
+// A nil arena checks the headers without keeping them. It returns the
+// record's encoded size and its two deltas. Errors carry no sentinel; the
+// caller adds it with the record's position.
+func readRecord(r *Record, buf []byte, arena *[]Header, prev []Header) (size int, tsDelta int64, offDelta int32, err error) {
+	r.Headers = nil
 	length, n, ok := varint32(buf)
 	if !ok {
-		return r, 0, 0, 0, fmt.Errorf("malformed length varint")
+		return 0, 0, 0, fmt.Errorf("malformed length varint")
 	}
 	if length < minRecordSize-1 {
-		return r, 0, 0, 0, fmt.Errorf("length %d is below the %d byte minimum", length, minRecordSize-1)
+		return 0, 0, 0, fmt.Errorf("length %d is below the %d byte minimum", length, minRecordSize-1)
 	}
 	if int64(length) > int64(len(buf)-n) {
-		return r, 0, 0, 0, fmt.Errorf("length %d overruns the %d bytes left", length, len(buf)-n)
+		return 0, 0, 0, fmt.Errorf("length %d overruns the %d bytes left", length, len(buf)-n)
 	}
 	rec := buf[n : n+int(length)]
 	size = n + int(length)
 
 	p := 1 // attributes: unused, and ignored as Kafka ignores them
 	if tsDelta, n, ok = varint64(rec[p:]); !ok {
-		return r, 0, 0, 0, fmt.Errorf("malformed timestamp delta varlong")
+		return 0, 0, 0, fmt.Errorf("malformed timestamp delta varlong")
 	}
 	p += n
 	if offDelta, n, ok = varint32(rec[p:]); !ok {
-		return r, 0, 0, 0, fmt.Errorf("malformed offset delta varint")
+		return 0, 0, 0, fmt.Errorf("malformed offset delta varint")
 	}
 	p += n
 	if r.Key, p, err = readNullableBytes(rec, p, "key"); err != nil {
-		return r, 0, 0, 0, err
+		return 0, 0, 0, err
 	}
 	if r.Value, p, err = readNullableBytes(rec, p, "value"); err != nil {
-		return r, 0, 0, 0, err
+		return 0, 0, 0, err
 	}
 	count, n, ok := varint32(rec[p:])
 	if !ok {
-		return r, 0, 0, 0, fmt.Errorf("malformed header count varint")
+		return 0, 0, 0, fmt.Errorf("malformed header count varint")
 	}
 	p += n
 	// A header takes at least two bytes (two one-byte lengths): this bounds
 	// the loop and the arena growth by the record's real size.
 	if count < 0 || int64(count) > int64(len(rec)-p)/2 {
-		return r, 0, 0, 0, fmt.Errorf("header count %d does not fit in the %d bytes left", count, len(rec)-p)
+		return 0, 0, 0, fmt.Errorf("header count %d does not fit in the %d bytes left", count, len(rec)-p)
 	}
-	start := len(*arena)
+	start := 0
+	if arena != nil {
+		start = len(*arena)
+	}
 	for h := range int(count) {
 		kl, n, ok := varint32(rec[p:])
 		if !ok {
-			return r, 0, 0, 0, fmt.Errorf("header %d: malformed key length varint", h)
+			return 0, 0, 0, fmt.Errorf("header %d: malformed key length varint", h)
 		}
 		p += n
 		if kl < 0 || int64(kl) > int64(len(rec)-p) {
-			return r, 0, 0, 0, fmt.Errorf("header %d: key length %d, %d bytes left (keys are never null)", h, kl, len(rec)-p)
+			return 0, 0, 0, fmt.Errorf("header %d: key length %d, %d bytes left (keys are never null)", h, kl, len(rec)-p)
 		}
-		key := headerKey(rec[p:p+int(kl)], prev, h)
+		rawKey := rec[p : p+int(kl)]
 		p += int(kl)
 		var val []byte
 		if val, p, err = readNullableBytes(rec, p, "header value"); err != nil {
-			return r, 0, 0, 0, fmt.Errorf("header %d: %v", h, err)
+			return 0, 0, 0, fmt.Errorf("header %d: %v", h, err)
 		}
-		*arena = append(*arena, Header{Key: key, Value: val})
+		if arena != nil {
+			*arena = append(*arena, Header{Key: headerKey(rawKey, prev, h), Value: val})
+		}
 	}
-	if count > 0 {
+	if count > 0 && arena != nil {
 		end := len(*arena)
 		r.Headers = (*arena)[start:end:end]
 	}
 	if p != len(rec) {
-		return r, 0, 0, 0, fmt.Errorf("length %d, but its fields end after %d bytes", length, p)
+		return 0, 0, 0, fmt.Errorf("length %d, but its fields end after %d bytes", length, p)
 	}
-	return r, size, tsDelta, offDelta, nil
+	return size, tsDelta, offDelta, nil
 }
 
 // headerKey returns key as a string, reusing the previous record's key at

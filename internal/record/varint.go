@@ -16,9 +16,14 @@ import (
 // when b ends inside it or it overflows an int32.
 func varint32(b []byte) (v int32, n int, ok bool) {
 	if len(b) > 0 && b[0] < 0x80 {
-		// One byte: nearly every length and delta in a normal batch.
+		// One byte: nearly every delta and most lengths in a normal batch.
 		u := uint32(b[0])
 		return int32(u>>1) ^ -int32(u&1), 1, true
+	}
+	if len(b) > 1 && b[1] < 0x80 {
+		// Two bytes: lengths of 64 to 8191 bytes (typical values).
+		u := uint32(b[0]&0x7f) | uint32(b[1])<<7
+		return int32(u>>1) ^ -int32(u&1), 2, true
 	}
 	u, n := binary.Uvarint(b)
 	if n <= 0 || n > 5 || u > math.MaxUint32 {
@@ -31,6 +36,11 @@ func varint32(b []byte) (v int32, n int, ok bool) {
 // varint64 decodes a zigzag int64 varlong at the start of b. ok is false
 // when b ends inside it or it overflows an int64.
 func varint64(b []byte) (v int64, n int, ok bool) {
+	if len(b) > 0 && b[0] < 0x80 {
+		// One byte: the timestamp delta of records produced together.
+		u := uint64(b[0])
+		return int64(u>>1) ^ -int64(u&1), 1, true
+	}
 	v, n = binary.Varint(b)
 	return v, n, n > 0
 }
