@@ -24,6 +24,7 @@ package api
 //     cancelled (shutdown) or the partition is unloaded.
 
 import (
+	"bytes"
 	"context"
 	"time"
 
@@ -53,7 +54,9 @@ func (r *Router) joinGroup(ctx context.Context, rc *requestContext, req kmsg.Req
 			jr.InstanceID = in.InstanceID
 		}
 		for _, p := range in.Protocols {
-			jr.Protocols = append(jr.Protocols, group.Protocol{Name: p.Name, Metadata: p.Metadata})
+			// Cloned: the group keeps it, and the request's bytes are the
+			// connection's read buffer, reused for its next request.
+			jr.Protocols = append(jr.Protocols, group.Protocol{Name: p.Name, Metadata: bytes.Clone(p.Metadata)})
 		}
 		res = g.JoinGroup(ctx, jr)
 	}

@@ -16,6 +16,7 @@ package api
 //     cancelled (shutdown) or the partition is unloaded.
 
 import (
+	"bytes"
 	"context"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -42,7 +43,9 @@ func (r *Router) syncGroup(ctx context.Context, rc *requestContext, req kmsg.Req
 		if len(in.GroupAssignment) > 0 {
 			sr.Assignments = make(map[string][]byte, len(in.GroupAssignment))
 			for _, a := range in.GroupAssignment {
-				sr.Assignments[a.MemberID] = a.MemberAssignment
+				// Cloned: the group keeps them past this request (see
+				// JoinGroup).
+				sr.Assignments[a.MemberID] = bytes.Clone(a.MemberAssignment)
 			}
 		}
 		res = g.SyncGroup(ctx, sr)

@@ -21,6 +21,11 @@ import (
 // handler that is only waiting should answer with what it has; one that
 // must finish a write should detach from the cancellation
 // (context.WithoutCancel) and bound itself.
+//
+// Buffer ownership: req's byte fields (Produce records, JoinGroup protocol
+// metadata, SyncGroup assignments, ...) alias the connection's read buffer,
+// which the server reuses for the connection's next request once Handle has
+// returned. A handler that keeps any of them past its return must copy them.
 type Handler interface {
 	Handle(ctx context.Context, client *wire.ClientInfo, hdr wire.RequestHeader, req kmsg.Request) (kmsg.Response, error)
 }
