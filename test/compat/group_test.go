@@ -1,0 +1,316 @@
+//go:build compat
+
+package compat
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TestGroupRebalance, per client (franz-go, sarama, kafka-go,
+// confluent-kafka-python, kafkajs), all clients at once on the shared broker:
+//
+//  1. three members of one group on a 6-partition topic settle with
+//     disjoint assignments that together cover every partition (each
+//     member's own view equal to the broker's DescribeGroups view), and
+//     records produced to every partition are received by the partition's
+//     owner only; a second group of one member on the same topic receives
+//     every record too;
+//  2. a fourth member joins: after the rebalance every partition has
+//     exactly one owner among the four, and new records reach the owners;
+//  3. a member leaves cleanly (the client's close, which sends LeaveGroup):
+//     the same with the three left;
+//  4. a member is killed (a child process SIGKILLed; a Go client's
+//     connections cut so that it cannot send a LeaveGroup): once its
+//     session times out, the same with the two left.
+func TestGroupRebalance(t *testing.T) {
+	for _, gc := range groupClients {
+		t.Run(gc.name, func(t *testing.T) {
+			t.Parallel()
+			watchBrokerLog(t)
+			const parts = 6
+			topic, group, other := "grp-"+gc.name, "g-"+gc.name, "g2-"+gc.name
+			createTopicAt(t, brokerAddr, topic, parts)
+			ms := startMembers(t, gc, brokerAddr, group, topic, gc.name+"-a", gc.name+"-b", gc.name+"-c")
+			solo := startMembers(t, gc, brokerAddr, other, topic, gc.name+"-solo")
+			own := waitOwnership(t, group, topic, parts, ms)
+			soloOwn := waitOwnership(t, other, topic, parts, solo)
+			t.Logf("3 members: %v", own)
+			want := produceTagged(t, brokerAddr, topic, parts, 3, "first")
+			waitDelivered(t, ms, own, want)
+			waitDelivered(t, solo, soloOwn, want)
+
+			ms = append(ms, startMembers(t, gc, brokerAddr, group, topic, gc.name+"-d")...)
+			own = waitOwnership(t, group, topic, parts, ms)
+			t.Logf("after a join: %v", own)
+			waitDelivered(t, ms, own, produceTagged(t, brokerAddr, topic, parts, 1, "join"))
+
+			ms[0].close(t)
+			ms = ms[1:]
+			own = waitOwnership(t, group, topic, parts, ms)
+			t.Logf("after a clean leave: %v", own)
+			waitDelivered(t, ms, own, produceTagged(t, brokerAddr, topic, parts, 1, "leave"))
+
+			ms[0].kill()
+			ms = ms[1:]
+			own = waitOwnership(t, group, topic, parts, ms)
+			t.Logf("after a member was killed: %v", own)
+			waitDelivered(t, ms, own, produceTagged(t, brokerAddr, topic, parts, 1, "kill"))
+			for _, m := range append(ms, solo...) {
+				m.close(t)
+			}
+		})
+	}
+}
+
+// TestGroupSeedExample is the example, per client: topic1 with
+// three partitions, one record each keyed 1, 2 and 3 produced to
+// partitions 0, 1 and 2; group1 with one consumer receives all three,
+// group2 with three consumers receives them split one each. (franz-go uses
+// the names topic1, group1 and group2; the other clients suffix them.)
+func TestGroupSeedExample(t *testing.T) {
+	for _, gc := range groupClients {
+		t.Run(gc.name, func(t *testing.T) {
+			t.Parallel()
+			watchBrokerLog(t)
+			suffix := ""
+			if gc.name != "franz-go" {
+				suffix = "-" + gc.name
+			}
+			topic, group1, group2 := "topic1"+suffix, "group1"+suffix, "group2"+suffix
+			createTopicAt(t, brokerAddr, topic, 3)
+			g1 := startMembers(t, gc, brokerAddr, group1, topic, "seed1"+suffix)
+			g2 := startMembers(t, gc, brokerAddr, group2, topic, "seed2a"+suffix, "seed2b"+suffix, "seed2c"+suffix)
+			own1 := waitOwnership(t, group1, topic, 3, g1)
+			own2 := waitOwnership(t, group2, topic, 3, g2)
+			cl := newFranz(t, kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.DefaultProduceTopic(topic))
+			want := map[string]tp{}
+			var rs []*kgo.Record
+			for p := int32(0); p < 3; p++ {
+				k, v := fmt.Sprint(p+1), fmt.Sprintf("value-%d", p+1)
+				want[v] = tp{topic, p}
+				rs = append(rs, &kgo.Record{Partition: p, Key: []byte(k), Value: []byte(v)})
+			}
+			if err := cl.ProduceSync(stepCtx(t), rs...).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+			waitDelivered(t, g1, own1, want)
+			waitDelivered(t, g2, own2, want)
+			if keys := seedKeys(g1[0]); !slices.Equal(keys, []string{"1", "2", "3"}) {
+				t.Errorf("group1's consumer received keys %v, want 1, 2, 3", keys)
+			}
+			var all []string
+			for _, m := range g2 {
+				keys := seedKeys(m)
+				if len(keys) != 1 {
+					t.Errorf("group2's %s received keys %v, want exactly one", m.name, keys)
+				}
+				all = append(all, keys...)
+			}
+			sort.Strings(all)
+			if !slices.Equal(all, []string{"1", "2", "3"}) {
+				t.Errorf("group2's consumers received keys %v together, want 1, 2, 3 split one each", all)
+			}
+			for _, m := range append(g1, g2...) {
+				m.close(t)
+			}
+		})
+	}
+}
+
+func seedKeys(m *member) []string {
+	var keys []string
+	for _, r := range m.records() {
+		keys = append(keys, r.Key)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// TestGroupCommitsSurviveRestart, per client, each on a broker process of
+// its own: a consumer of a group reads a 3-partition topic to the end,
+// committing each offset synchronously; once the client has seen the last
+// commit acknowledged, it leaves, and the broker is stopped, cleanly
+// (SIGTERM) after round 0 and with SIGKILL after round 1, then started on
+// the same data dir. After each restart the broker's OffsetFetch answers
+// the committed offsets, and a new consumer of the group, after more
+// records were produced, resumes exactly there: it receives every record
+// from the committed offset to the end (nothing skipped) and nothing before
+// it (nothing committed re-delivered), each once.
+func TestGroupCommitsSurviveRestart(t *testing.T) {
+	for _, gc := range groupClients {
+		t.Run(gc.name, func(t *testing.T) {
+			t.Parallel()
+			rb := newRestartable(t)
+			const parts = 3
+			topic, group := "resume", "resume-"+gc.name
+			createTopicAt(t, rb.addr(), topic, parts)
+			start := map[tp]int64{}
+			for round := range 3 {
+				tag := fmt.Sprintf("round%d", round)
+				want := produceTagged(t, rb.addr(), topic, parts, 4, tag)
+				end := map[tp]int64{}
+				for _, x := range want {
+					end[x]++
+				}
+				for x, n := range end {
+					end[x] = start[x] + n
+				}
+				m := startMembers(t, gc, rb.addr(), group, topic, fmt.Sprintf("%s-resume-%d", gc.name, round))[0]
+				waitCommittedTo(t, m, end)
+				checkResumed(t, m, start, end)
+				committed := fetchCommitted(t, rb.addr(), group, topic, parts)
+				for x, o := range end {
+					if committed[x] != o {
+						t.Errorf("round %d: OffsetFetch %s = %d, the client had the commit of %d acknowledged", round, x, committed[x], o)
+					}
+				}
+				m.close(t)
+				if round == 2 {
+					break
+				}
+				kill := round == 1
+				rb.stop(kill)
+				rb.start()
+				after := fetchCommitted(t, rb.addr(), group, topic, parts)
+				for x, o := range end {
+					if after[x] != o {
+						t.Errorf("after a restart (SIGKILL: %v): OffsetFetch %s = %d, committed before: %d", kill, x, after[x], o)
+					}
+				}
+				start = end
+			}
+		})
+	}
+}
+
+// waitCommittedTo waits until m received records up to end and had commits
+// of end acknowledged on every partition.
+func waitCommittedTo(t *testing.T, m *member, end map[tp]int64) {
+	t.Helper()
+	deadline := time.Now().Add(stepTimeout)
+	for time.Now().Before(deadline) {
+		m.mu.Lock()
+		ok := true
+		for x, o := range end {
+			ok = ok && m.committed[x] >= o
+		}
+		m.mu.Unlock()
+		if ok {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t.Fatalf("%s: commits acknowledged %v, want %v (received %d records; errors %v)", m.name, m.committed, end, len(m.recs), m.errs)
+}
+
+// checkResumed checks that m received exactly the offsets [start, end) of
+// every partition, each once.
+func checkResumed(t *testing.T, m *member, start, end map[tp]int64) {
+	t.Helper()
+	got := map[tp][]int64{}
+	for _, r := range m.records() {
+		got[r.tp] = append(got[r.tp], r.Offset)
+	}
+	for x, e := range end {
+		var want []int64
+		for o := start[x]; o < e; o++ {
+			want = append(want, o)
+		}
+		g := got[x]
+		slices.Sort(g)
+		if !slices.Equal(g, want) {
+			t.Errorf("%s: %s: received offsets %v, want %d..%d once each (committed %d before)", m.name, x, g, start[x], e-1, start[x])
+		}
+	}
+}
+
+// fetchCommitted is the group's committed offsets (OffsetFetch).
+func fetchCommitted(t *testing.T, addr, group, topic string, parts int32) map[tp]int64 {
+	t.Helper()
+	adm := kadm.NewClient(newFranzAt(t, addr))
+	res, err := adm.FetchOffsets(stepCtx(t), group)
+	if err != nil {
+		t.Fatalf("OffsetFetch %s: %v", group, err)
+	}
+	out := map[tp]int64{}
+	for p := range parts {
+		if o, ok := res.Lookup(topic, p); ok {
+			if o.Err != nil {
+				t.Fatalf("OffsetFetch %s %s/%d: %v", group, topic, p, o.Err)
+			}
+			out[tp{topic, p}] = o.At
+		}
+	}
+	return out
+}
+
+// TestGroupCooperativeSticky: franz-go's cooperative-sticky balancer (KIP-429)
+// moves only what must move. Two members own three partitions each of a
+// 6-partition topic; a third joins. After the incremental rebalance each of
+// the two old members owns a subset (two) of its old partitions, the
+// partitions its client reported revoked are exactly those it lost, and the
+// new member owns exactly the moved ones.
+func TestGroupCooperativeSticky(t *testing.T) {
+	t.Parallel()
+	watchBrokerLog(t)
+	gc := groupClient{name: "franz-go cooperative-sticky", start: func(t *testing.T, c memberConfig) (*member, error) {
+		return startFranzMemberOpts(t, c, kgo.Balancers(kgo.CooperativeStickyBalancer()))
+	}}
+	const parts = 6
+	topic, group := "coop", "coop"
+	createTopicAt(t, brokerAddr, topic, parts)
+	ms := startMembers(t, gc, brokerAddr, group, topic, "coop-a", "coop-b")
+	before := waitOwnership(t, group, topic, parts, ms)
+	revoked0 := map[string]int{}
+	for _, m := range ms {
+		revoked0[m.name] = m.numRevoked()
+	}
+	ms = append(ms, startMembers(t, gc, brokerAddr, group, topic, "coop-c")...)
+	after := waitOwnership(t, group, topic, parts, ms)
+	t.Logf("before %v, after %v", before, after)
+	var moved []tp
+	for _, m := range ms[:2] {
+		old, now := before[m.name], after[m.name]
+		var lost []tp
+		for _, x := range old {
+			if !slices.Contains(now, x) {
+				lost = append(lost, x)
+			}
+		}
+		for _, x := range now {
+			if !slices.Contains(old, x) {
+				t.Errorf("%s gained %s in the rebalance (had %v, has %v): a sticky balancer only takes away", m.name, x, old, now)
+			}
+		}
+		if len(now) != 2 {
+			t.Errorf("%s owns %v after the join, want 2 of its 3", m.name, now)
+		}
+		rev := m.revokedSince(revoked0[m.name])
+		sortTPs(rev)
+		if !slices.Equal(rev, lost) {
+			t.Errorf("%s: the client revoked %v, but the partitions that moved away are %v", m.name, rev, lost)
+		}
+		moved = append(moved, lost...)
+	}
+	sortTPs(moved)
+	if !slices.Equal(after["coop-c"], moved) {
+		t.Errorf("the new member owns %v, the moved partitions are %v", after["coop-c"], moved)
+	}
+	adm := kadm.NewClient(newFranz(t))
+	dg, err := adm.DescribeGroups(stepCtx(t), group)
+	if err != nil || dg[group].Protocol != "cooperative-sticky" {
+		t.Errorf("DescribeGroups: protocol %q (err %v), want cooperative-sticky", dg[group].Protocol, err)
+	}
+	for _, m := range ms {
+		m.close(t)
+	}
+}
