@@ -361,10 +361,12 @@ func checkOwnership(dg kadm.DescribedGroups, err error, group, topic string, par
 }
 
 // produceTagged writes n records to every partition of topic with values
-// "tag/p/i" (keys "k-tag-p-i") and waits for the acknowledgements.
+// "tag/p/i" (keys "k-tag-p-i"), uncompressed, and waits for the acknowledgements.
 func produceTagged(t *testing.T, addr, topic string, partitions int32, n int, tag string) map[string]tp {
 	t.Helper()
-	cl := newFranzAt(t, addr, kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.DefaultProduceTopic(topic))
+	// Uncompressed: kafkajs has no snappy (franz-go's default codec).
+	cl := newFranzAt(t, addr, kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.DefaultProduceTopic(topic),
+		kgo.ProducerBatchCompression(kgo.NoCompression()))
 	defer cl.Close()
 	want := map[string]tp{}
 	var rs []*kgo.Record

@@ -89,7 +89,7 @@ func TestGroupSeedExample(t *testing.T) {
 			g2 := startMembers(t, gc, brokerAddr, group2, topic, "seed2a"+suffix, "seed2b"+suffix, "seed2c"+suffix)
 			own1 := waitOwnership(t, group1, topic, 3, g1)
 			own2 := waitOwnership(t, group2, topic, 3, g2)
-			cl := newFranz(t, kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.DefaultProduceTopic(topic))
+			cl := newFranz(t, kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.DefaultProduceTopic(topic), kgo.ProducerBatchCompression(kgo.NoCompression()))
 			want := map[string]tp{}
 			var rs []*kgo.Record
 			for p := int32(0); p < 3; p++ {
