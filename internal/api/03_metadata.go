@@ -30,6 +30,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/group"
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
@@ -107,6 +108,8 @@ func topicMetadata(t *metadata.TopicImage, version int16) kmsg.MetadataResponseT
 	name := t.Name
 	mt.Topic = &name
 	mt.TopicID = t.ID
+	// Kafka marks its internal topics by name.
+	mt.IsInternal = t.Name == group.TopicName
 	mt.AuthorizedOperations = math.MinInt32
 	ids := make([]int32, 0, len(t.Partitions))
 	for id := range t.Partitions {

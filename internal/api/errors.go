@@ -8,6 +8,8 @@ import (
 
 	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/coordinator"
+	"github.com/samsa-io/samsa/internal/group"
 	"github.com/samsa-io/samsa/internal/record"
 	"github.com/samsa-io/samsa/internal/replica"
 	"github.com/samsa-io/samsa/internal/storage"
@@ -43,6 +45,28 @@ var errorCodes = []struct {
 	err  error
 	code *kerr.Error
 }{
+	// Group coordinator errors come first: a failed write wraps the storage
+	// error that caused it, and a cancelled wait wraps the context's error.
+	{coordinator.ErrNotCoordinator, kerr.NotCoordinator},
+	{coordinator.ErrLoadInProgress, kerr.CoordinatorLoadInProgress},
+	{coordinator.ErrWriteFailed, kerr.CoordinatorNotAvailable},
+	{group.ErrInvalidGroupID, kerr.InvalidGroupID},
+	{group.ErrInvalidSessionTimeout, kerr.InvalidSessionTimeout},
+	{group.ErrInconsistentProtocol, kerr.InconsistentGroupProtocol},
+	{group.ErrUnknownMemberID, kerr.UnknownMemberID},
+	{group.ErrMemberIDRequired, kerr.MemberIDRequired},
+	{group.ErrIllegalGeneration, kerr.IllegalGeneration},
+	{group.ErrRebalanceInProgress, kerr.RebalanceInProgress},
+	{group.ErrFencedInstanceID, kerr.FencedInstanceID},
+	{group.ErrGroupMaxSizeReached, kerr.GroupMaxSizeReached},
+	{group.ErrCoordinatorNotAvailable, kerr.CoordinatorNotAvailable},
+	{group.ErrGroupIDNotFound, kerr.GroupIDNotFound},
+	{group.ErrNonEmptyGroup, kerr.NonEmptyGroup},
+	{group.ErrGroupSubscribedToTopic, kerr.GroupSubscribedToTopic},
+	{group.ErrOffsetMetadataTooLarge, kerr.OffsetMetadataTooLarge},
+	{errTxnCoordinatorUnavailable, kerr.CoordinatorNotAvailable},
+	{errGroupsUnavailable, kerr.CoordinatorNotAvailable},
+	{errInvalidCoordinatorType, kerr.InvalidRequest},
 	{record.ErrCorrupt, kerr.CorruptMessage},
 	{record.ErrInvalidRecord, kerr.InvalidRecord},
 	{record.ErrUnsupportedCompression, kerr.UnsupportedCompressionType},

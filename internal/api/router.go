@@ -7,6 +7,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/samsa-io/samsa/internal/group"
 	"github.com/samsa-io/samsa/internal/replica"
 	"github.com/samsa-io/samsa/internal/wire"
 )
@@ -43,6 +44,11 @@ type Deps struct {
 	ProducerIDs ProducerIDAllocator
 	// Controller is the metadata quorum.
 	Controller Controller
+	// Groups is the group coordinator; nil answers group requests with
+	// COORDINATOR_NOT_AVAILABLE.
+	Groups *group.Coordinator
+	// OffsetsTopic is how __consumer_offsets is created on first use.
+	OffsetsTopic OffsetsTopic
 	// AutoCreateTopics is auto.create.topics.enable.
 	AutoCreateTopics bool
 	Logger           *slog.Logger
@@ -77,6 +83,17 @@ func NewRouter(deps Deps) *Router {
 	r.register(kmsg.AlterConfigs, 0, 2, 0, r.alterConfigs)
 	r.register(kmsg.IncrementalAlterConfigs, 0, 1, 0, r.incrementalAlterConfigs)
 	r.register(kmsg.DescribeCluster, 0, 1, 0, r.describeCluster)
+	r.register(kmsg.OffsetCommit, 2, 8, 2, r.offsetCommit)
+	r.register(kmsg.OffsetFetch, 1, 8, 1, r.offsetFetch)
+	r.register(kmsg.FindCoordinator, 0, 4, 0, r.findCoordinator)
+	r.register(kmsg.JoinGroup, 0, 9, 0, r.joinGroup)
+	r.register(kmsg.Heartbeat, 0, 4, 0, r.heartbeat)
+	r.register(kmsg.LeaveGroup, 0, 5, 0, r.leaveGroup)
+	r.register(kmsg.SyncGroup, 0, 5, 0, r.syncGroup)
+	r.register(kmsg.DescribeGroups, 0, 5, 0, r.describeGroups)
+	r.register(kmsg.ListGroups, 0, 4, 0, r.listGroups)
+	r.register(kmsg.DeleteGroups, 0, 2, 0, r.deleteGroups)
+	r.register(kmsg.OffsetDelete, 0, 0, 0, r.offsetDelete)
 	return r
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/samsa-io/samsa/internal/api"
 	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/group"
 	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/internal/replica"
 	"github.com/samsa-io/samsa/internal/server"
@@ -34,6 +35,7 @@ type Broker struct {
 	logs     *storage.Manager
 	ctrl     *controller.Controller
 	replicas *replica.Manager
+	groups   *group.Coordinator
 	topics   *topicConfigs
 	server   *server.Server
 	admin    *adminServer
@@ -90,12 +92,20 @@ func (b *Broker) Start(ctx context.Context) (err error) {
 	}
 	b.replicas = replica.NewManager(replica.Options{NodeID: b.cfg.NodeID, DurableAcks: b.cfg.Bool("samsa.acks.all.durable")}, b.logs, b.logger.With("component", "replica"))
 	b.registry.MustRegister(newPartitionCollector(b.replicas))
+	// The group coordinator exists before the publisher runs, so that the
+	// first image applied loads the __consumer_offsets partitions led here.
+	if b.groups, err = group.New(b.groupOptions(), offsetsLog{b.replicas}, offsetsLog{b.replicas}, b.logger.With("component", "group"), b.registry); err != nil {
+		return err
+	}
 	b.unsubscribe = b.ctrl.Subscribe(func(img *metadata.Image, _ *metadata.Delta) { b.offerImage(img) })
 	b.published.Go(b.publishLoop)
 
 	router := api.NewRouter(api.Deps{
 		NodeID: b.cfg.NodeID, Replicas: b.replicas, Topics: b.topics, BrokerConfig: b.topics, Controller: b.ctrl,
 		ProducerIDs: producerIDSource{b.ctrl}, AutoCreateTopics: b.cfg.Bool("auto.create.topics.enable"),
+		Groups: b.groups,
+		OffsetsTopic: api.OffsetsTopic{Partitions: int32(b.cfg.Int("offsets.topic.num.partitions")),
+			ReplicationFactor: int16(b.cfg.Int("offsets.topic.replication.factor")), SegmentBytes: b.cfg.Int("offsets.topic.segment.bytes")},
 		Logger: b.logger.With("component", "api"),
 	})
 	if b.server, err = server.New(b.serverOptions(), router, b.logger.With("component", "server"), b.registry); err != nil {
@@ -133,8 +143,10 @@ func (b *Broker) AdminAddr() net.Addr {
 }
 
 // Shutdown stops the broker in reverse start order: listeners (finishing
-// in-flight requests), the metadata publisher, the logs (flushed and closed
-// cleanly), the controller, the admin port.
+// in-flight requests; waiting joins end with their request context), the
+// metadata publisher, the group coordinator (its shards, before the logs
+// they write), the logs (flushed and closed cleanly), the controller, the
+// admin port.
 func (b *Broker) Shutdown(ctx context.Context) error {
 	b.ready.Store(false)
 	var errs []error
@@ -150,6 +162,9 @@ func (b *Broker) Shutdown(ctx context.Context) error {
 		close(b.stopPublish)
 	}
 	b.published.Wait()
+	if b.groups != nil {
+		b.groups.Close()
+	}
 	if b.logs != nil {
 		errs = append(errs, b.logs.Close())
 	}
@@ -270,6 +285,7 @@ func (b *Broker) apply(img *metadata.Image) {
 			b.logger.Warn("topic config does not apply to its log", "topic", p.Topic, "err", err)
 		}
 	}
+	b.applyGroups(img)
 	b.appliedOffset.Store(img.Offset())
 }
 

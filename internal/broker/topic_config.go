@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -117,6 +118,13 @@ func (t *topicConfigs) storageOptions(topic string) storage.Options {
 	o.FlushInterval = neverIfHuge(tc.Duration("flush.ms"))
 	o.Retention = tc.Duration("retention.ms")
 	o.RetentionBytes = tc.Int("retention.bytes")
+	if !slices.Contains(tc.List("cleanup.policy"), "delete") {
+		// Kafka applies time and size retention only to topics whose
+		// cleanup.policy includes delete: a compacted topic such as
+		// __consumer_offsets keeps its records however old (its coordinator
+		// bounds it, docs/groups.md).
+		o.Retention, o.RetentionBytes = -1, -1
+	}
 	o.FileDeleteDelay = tc.Duration("file.delete.delay.ms")
 	o.ProducerIDExpiration = t.state.Load().broker.Duration("producer.id.expiration.ms")
 	return o

@@ -157,6 +157,16 @@ var brokerKeys = []Key{
 		Doc: "Largest session timeout a classic group member may ask for."},
 	{Name: "group.max.size", Type: TypeInt, Default: maxInt, Validator: atLeast(1), Scope: ScopeBroker,
 		Doc: "Most members one consumer group may have."},
+	{Name: "offsets.topic.segment.bytes", Type: TypeInt, Default: "104857600", Validator: atLeast(1 << 20), Scope: ScopeBroker,
+		Doc: "segment.bytes of __consumer_offsets, set when the topic is created; smaller segments let the coordinator's state rewrite free disk space sooner."},
+	{Name: "offsets.retention.check.interval.ms", Type: TypeLong, Default: "600000", Validator: atLeast(1), Scope: ScopeBroker,
+		Doc: "How often the group coordinator looks for expired offsets and empty groups to remove."},
+	{Name: "offset.metadata.max.bytes", Type: TypeInt, Default: "4096", Validator: atLeast(0), Scope: ScopeBroker,
+		Doc: "Largest metadata string a client may store with a committed offset (OFFSET_METADATA_TOO_LARGE beyond it)."},
+	{Name: "offsets.commit.timeout.ms", Type: TypeInt, Default: "5000", Validator: atLeast(1), Scope: ScopeBroker,
+		Doc: "How long an offset commit or group write waits for its records to be committed before the request fails with REQUEST_TIMED_OUT."},
+	{Name: "samsa.offsets.topic.rewrite.min.bytes", Type: TypeLong, Default: "67108864", Validator: atLeast(1), Scope: ScopeBroker,
+		Doc: "Samsa-specific: bytes a __consumer_offsets partition may grow by before its coordinator rewrites the live state and moves the log start offset past the older records (the threshold is the larger of this and four times the live state); this bounds the topic without log compaction (docs/groups.md)."},
 
 	// Idempotence and transactions.
 	{Name: "producer.id.expiration.ms", Type: TypeInt, Default: "86400000", Validator: atLeast(1), Scope: ScopeBroker, Dynamic: true,

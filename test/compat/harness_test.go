@@ -643,24 +643,15 @@ func (c counters) format(prefix string) string {
 	return strings.Join(parts, ", ")
 }
 
-// librdkafkaStoredAs is the codec substitution librdkafka <= 2.11.0 (Debian
-// 12 ships 2.0.2) makes on this broker: it enables its LZ4 feature only when
-// the broker advertises FindCoordinator v0 (a 0.8.2-era feature probe in
-// rdkafka_feature.c), and otherwise sends LZ4 batches uncompressed without
-// an error ("Feature LZ4: FindCoordinator (0..0) NOT supported by broker ...
-// Disabling feature LZ4" with debug=feature). So while Samsa does not serve
-// FindCoordinator, lz4 from those librdkafka versions is expected to be
-// stored uncompressed; once it does, or with a newer librdkafka, lz4 must be
-// compressed.
-func librdkafkaStoredAs(t *testing.T, res *result) (map[string]string, string) {
+// librdkafkaStoredAs is the codec substitution a librdkafka client makes on
+// this broker: none. librdkafka <= 2.11.0 (Debian 12 ships 2.0.2) enables
+// its LZ4 feature only when the broker advertises FindCoordinator v0 (a
+// 0.8.2-era feature probe in rdkafka_feature.c) and otherwise sends LZ4
+// batches uncompressed without an error. Samsa serves FindCoordinator v0-4
+// since consumer groups exist, so lz4 must be stored as lz4 for every
+// client, and the suite fails if an lz4 batch arrives uncompressed.
+func librdkafkaStoredAs(t *testing.T, _ *result) (map[string]string, string) {
 	t.Helper()
-	var maj, mnr, pat int
-	if _, err := fmt.Sscanf(res.Librdkafka, "%d.%d.%d", &maj, &mnr, &pat); err != nil {
-		t.Fatalf("%s: librdkafka version %q: %v", res.Client, res.Librdkafka, err)
-	}
-	if maj*1_000_000+mnr*1000+pat > 2_011_000 {
-		return nil, ""
-	}
 	resp, err := kmsg.NewPtrApiVersionsRequest().RequestWith(stepCtx(t), newFranz(t))
 	if err != nil {
 		t.Fatalf("ApiVersions: %v", err)
@@ -670,7 +661,8 @@ func librdkafkaStoredAs(t *testing.T, res *result) (map[string]string, string) {
 			return nil, ""
 		}
 	}
-	return map[string]string{"lz4": "none"}, fmt.Sprintf("librdkafka %s (<= 2.11.0) enables LZ4 only if the broker advertises FindCoordinator v0, which Samsa does not serve yet", res.Librdkafka)
+	t.Fatal("the broker does not advertise FindCoordinator v0, so librdkafka <= 2.11.0 would send lz4 uncompressed")
+	return nil, ""
 }
 
 // logLimit is how much of a client's output a test log shows: all of it
