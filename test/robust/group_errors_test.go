@@ -1,0 +1,418 @@
+package robust
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
+)
+
+// The consumer-group coordinator's answers to requests a well-behaved
+// client does not send, checked with raw kmsg requests (franz-go routes
+// each to the group's coordinator; it does not interpret the answers). Each
+// case runs against the in-process Samsa broker and, as the reference, an
+// in-process kfake cluster: the error a case expects is the one Kafka
+// gives, and kfake gives it too.
+
+// groupTarget is a broker to check group behaviour on.
+type groupTarget struct {
+	name string
+	// start runs a single-node broker with group.max.size = maxSize (0:
+	// unlimited) and returns its address.
+	start func(t *testing.T, maxSize int) string
+}
+
+var groupTargets = []groupTarget{
+	{"samsa", func(t *testing.T, maxSize int) string {
+		o := map[string]string{
+			"group.initial.rebalance.delay.ms": "0",
+			"offsets.topic.replication.factor": "1",
+			"offsets.topic.num.partitions":     "3",
+		}
+		if maxSize > 0 {
+			o["group.max.size"] = fmt.Sprint(maxSize)
+		}
+		return startInProcess(t, o).addr
+	}},
+	{"kfake", func(t *testing.T, maxSize int) string {
+		opts := []kfake.Opt{kfake.NumBrokers(1)}
+		if maxSize > 0 {
+			opts = append(opts, kfake.BrokerConfigs(map[string]string{"group.max.size": fmt.Sprint(maxSize)}))
+		}
+		c, err := kfake.NewCluster(opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		return c.ListenAddrs()[0]
+	}},
+}
+
+// forEachGroupTarget runs f as a subtest per target.
+func forEachGroupTarget(t *testing.T, maxSize int, f func(t *testing.T, addr string)) {
+	for _, gt := range groupTargets {
+		t.Run(gt.name, func(t *testing.T) { f(t, gt.start(t, maxSize)) })
+	}
+}
+
+// newGroupClient is a client capped at Kafka 3.6's request versions, which
+// both targets serve (kfake would otherwise get OffsetCommit v10, by topic
+// id).
+func newGroupClient(t *testing.T, addr string) *kgo.Client {
+	return newClient(t, addr, kgo.MaxVersions(kversion.V3_6_0()))
+}
+
+// groupSessionMillis is the session timeout raw members ask for: Kafka's
+// default group.min.session.timeout.ms, so no override is needed.
+const groupSessionMillis = 6000
+
+// rawMember is a group member driven by hand.
+type rawMember struct {
+	t        *testing.T
+	cl       *kgo.Client
+	group    string
+	id       string
+	gen      int32
+	protocol string
+}
+
+// join sends JoinGroup until it is not MEMBER_ID_REQUIRED (KIP-394: the
+// first join of a new member only gets its id) and returns the last answer.
+func join(ctx context.Context, t *testing.T, cl *kgo.Client, group, memberID, protocolType string, protocols ...string) *kmsg.JoinGroupResponse {
+	t.Helper()
+	req := kmsg.NewPtrJoinGroupRequest()
+	req.Group = group
+	req.MemberID = memberID
+	req.ProtocolType = protocolType
+	req.SessionTimeoutMillis = groupSessionMillis
+	req.RebalanceTimeoutMillis = 5000
+	meta := kmsg.NewConsumerMemberMetadata()
+	meta.Topics = []string{"t"}
+	for _, p := range protocols {
+		jp := kmsg.NewJoinGroupRequestProtocol()
+		jp.Name, jp.Metadata = p, meta.AppendTo(nil)
+		req.Protocols = append(req.Protocols, jp)
+	}
+	for range 3 {
+		resp, err := req.RequestWith(ctx, cl)
+		if err != nil {
+			t.Fatalf("JoinGroup %s: %v", group, err)
+		}
+		if resp.ErrorCode != kerr.MemberIDRequired.Code {
+			return resp
+		}
+		req.MemberID = resp.MemberID
+	}
+	t.Fatalf("JoinGroup %s: MEMBER_ID_REQUIRED three times", group)
+	return nil
+}
+
+// newRawMember joins group as its only member ("consumer", protocol
+// "range") and syncs, so that the group is Stable at generation gen.
+func newRawMember(ctx context.Context, t *testing.T, cl *kgo.Client, group string) *rawMember {
+	t.Helper()
+	resp := join(ctx, t, cl, group, "", "consumer", "range")
+	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+		t.Fatalf("JoinGroup %s: %v", group, err)
+	}
+	m := &rawMember{t: t, cl: cl, group: group, id: resp.MemberID, gen: resp.Generation, protocol: "range"}
+	if code := m.sync(ctx, m.gen, m.id); code != 0 {
+		t.Fatalf("SyncGroup %s: %v", group, kerr.ErrorForCode(code))
+	}
+	return m
+}
+
+// rejoin makes the member join again: a new generation.
+func (m *rawMember) rejoin(ctx context.Context) {
+	m.t.Helper()
+	resp := join(ctx, m.t, m.cl, m.group, m.id, "consumer", "range")
+	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+		m.t.Fatalf("rejoin %s: %v", m.group, err)
+	}
+	if resp.Generation <= m.gen {
+		m.t.Fatalf("rejoin %s: generation %d after %d", m.group, resp.Generation, m.gen)
+	}
+	m.gen = resp.Generation
+	if code := m.sync(ctx, m.gen, m.id); code != 0 {
+		m.t.Fatalf("SyncGroup after rejoin: %v", kerr.ErrorForCode(code))
+	}
+}
+
+func (m *rawMember) sync(ctx context.Context, gen int32, id string) int16 {
+	m.t.Helper()
+	req := kmsg.NewPtrSyncGroupRequest()
+	req.Group, req.Generation, req.MemberID = m.group, gen, id
+	pt, pn := "consumer", m.protocol
+	req.ProtocolType, req.Protocol = &pt, &pn
+	a := kmsg.NewSyncGroupRequestGroupAssignment()
+	a.MemberID = id
+	ca := kmsg.NewConsumerMemberAssignment()
+	a.MemberAssignment = ca.AppendTo(nil)
+	req.GroupAssignment = append(req.GroupAssignment, a)
+	resp, err := req.RequestWith(ctx, m.cl)
+	if err != nil {
+		m.t.Fatalf("SyncGroup: %v", err)
+	}
+	return resp.ErrorCode
+}
+
+func (m *rawMember) heartbeat(ctx context.Context, gen int32, id string) int16 {
+	m.t.Helper()
+	req := kmsg.NewPtrHeartbeatRequest()
+	req.Group, req.Generation, req.MemberID = m.group, gen, id
+	resp, err := req.RequestWith(ctx, m.cl)
+	if err != nil {
+		m.t.Fatalf("Heartbeat: %v", err)
+	}
+	return resp.ErrorCode
+}
+
+// commit sends OffsetCommit for topic's partitions (offset = 10 ×
+// partition + base) as member id at generation gen and returns the error
+// code per partition.
+func commit(ctx context.Context, t *testing.T, cl *kgo.Client, group string, gen int32, id, topic string, base int64, parts ...int32) map[int32]int16 {
+	t.Helper()
+	req := kmsg.NewPtrOffsetCommitRequest()
+	req.Group, req.Generation, req.MemberID = group, gen, id
+	rt := kmsg.NewOffsetCommitRequestTopic()
+	rt.Topic = topic
+	for _, p := range parts {
+		rp := kmsg.NewOffsetCommitRequestTopicPartition()
+		rp.Partition, rp.Offset, rp.LeaderEpoch = p, base+10*int64(p), -1
+		rt.Partitions = append(rt.Partitions, rp)
+	}
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		t.Fatalf("OffsetCommit: %v", err)
+	}
+	out := map[int32]int16{}
+	for _, rt := range resp.Topics {
+		for _, rp := range rt.Partitions {
+			out[rp.Partition] = rp.ErrorCode
+		}
+	}
+	return out
+}
+
+// noError is error code 0 for wantCode.
+var noError = &kerr.Error{Message: "NONE", Code: 0}
+
+func wantCode(t *testing.T, what string, got int16, want *kerr.Error) {
+	t.Helper()
+	if got != want.Code {
+		t.Errorf("%s: %v, want %s", what, kerr.ErrorForCode(got), want.Message)
+	}
+}
+
+// TestGroupProtocolMismatch: a member whose protocol type differs from the
+// group's, or whose protocols share none with the group's, or who names no
+// protocol, is refused with INCONSISTENT_GROUP_PROTOCOL, and the group's
+// member is unaffected.
+func TestGroupProtocolMismatch(t *testing.T) {
+	forEachGroupTarget(t, 0, func(t *testing.T, addr string) {
+		ctx := testContext(t, 60*time.Second)
+		cl := newGroupClient(t, addr)
+		m := newRawMember(ctx, t, cl, "mismatch")
+		resp := join(ctx, t, cl, "mismatch", "", "connect", "range")
+		wantCode(t, "JoinGroup with protocol type connect into a consumer group", resp.ErrorCode, kerr.InconsistentGroupProtocol)
+		resp = join(ctx, t, cl, "mismatch", "", "consumer", "roundrobin")
+		wantCode(t, "JoinGroup with no protocol in common", resp.ErrorCode, kerr.InconsistentGroupProtocol)
+		resp = join(ctx, t, cl, "fresh", "", "consumer")
+		wantCode(t, "JoinGroup with no protocols", resp.ErrorCode, kerr.InconsistentGroupProtocol)
+		resp = join(ctx, t, cl, "fresh", "", "", "range")
+		wantCode(t, "JoinGroup with an empty protocol type", resp.ErrorCode, kerr.InconsistentGroupProtocol)
+		wantCode(t, "the member's heartbeat afterwards", m.heartbeat(ctx, m.gen, m.id), noError)
+	})
+}
+
+// TestGroupIllegalGeneration: after a member moved to a new generation, a
+// Heartbeat, SyncGroup or OffsetCommit at the old one is ILLEGAL_GENERATION
+// (and at a future one too), and the commit writes nothing.
+func TestGroupIllegalGeneration(t *testing.T) {
+	forEachGroupTarget(t, 0, func(t *testing.T, addr string) {
+		ctx := testContext(t, 60*time.Second)
+		cl := newGroupClient(t, addr)
+		createGroupTopic(ctx, t, cl, "t", 3)
+		m := newRawMember(ctx, t, cl, "gen")
+		old := m.gen
+		m.rejoin(ctx)
+		if c := commit(ctx, t, cl, "gen", m.gen, m.id, "t", 1, 0); c[0] != 0 {
+			t.Fatalf("OffsetCommit at the current generation: %v", kerr.ErrorForCode(c[0]))
+		}
+		for _, g := range []int32{old, m.gen + 1} {
+			wantCode(t, fmt.Sprintf("Heartbeat at generation %d (current %d)", g, m.gen), m.heartbeat(ctx, g, m.id), kerr.IllegalGeneration)
+			wantCode(t, fmt.Sprintf("SyncGroup at generation %d (current %d)", g, m.gen), m.sync(ctx, g, m.id), kerr.IllegalGeneration)
+			c := commit(ctx, t, cl, "gen", g, m.id, "t", 1000, 0)
+			wantCode(t, fmt.Sprintf("OffsetCommit at generation %d (current %d)", g, m.gen), c[0], kerr.IllegalGeneration)
+		}
+		if got := fetchOffsets(ctx, t, cl, "gen", "t", 0); got[0] != 1 {
+			t.Errorf("committed offset of t/0 = %d after refused commits, want 1", got[0])
+		}
+		wantCode(t, "Heartbeat at the current generation", m.heartbeat(ctx, m.gen, m.id), noError)
+	})
+}
+
+// TestGroupUnknownMember: a member id the group does not have is
+// UNKNOWN_MEMBER_ID for Heartbeat, SyncGroup, OffsetCommit (with a
+// generation), LeaveGroup and a JoinGroup naming it.
+func TestGroupUnknownMember(t *testing.T) {
+	forEachGroupTarget(t, 0, func(t *testing.T, addr string) {
+		ctx := testContext(t, 60*time.Second)
+		cl := newGroupClient(t, addr)
+		createGroupTopic(ctx, t, cl, "t", 3)
+		m := newRawMember(ctx, t, cl, "unknown")
+		const ghost = "ghost-member"
+		wantCode(t, "Heartbeat", m.heartbeat(ctx, m.gen, ghost), kerr.UnknownMemberID)
+		wantCode(t, "SyncGroup", m.sync(ctx, m.gen, ghost), kerr.UnknownMemberID)
+		wantCode(t, "OffsetCommit", commit(ctx, t, cl, "unknown", m.gen, ghost, "t", 5, 0)[0], kerr.UnknownMemberID)
+		wantCode(t, "JoinGroup", join(ctx, t, cl, "unknown", ghost, "consumer", "range").ErrorCode, kerr.UnknownMemberID)
+
+		leave := kmsg.NewPtrLeaveGroupRequest()
+		leave.Group = "unknown"
+		lm := kmsg.NewLeaveGroupRequestMember()
+		lm.MemberID = ghost
+		leave.Members = append(leave.Members, lm)
+		lresp, err := leave.RequestWith(ctx, cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := lresp.ErrorCode
+		if code == 0 && len(lresp.Members) == 1 {
+			code = lresp.Members[0].ErrorCode
+		}
+		wantCode(t, "LeaveGroup", code, kerr.UnknownMemberID)
+		wantCode(t, "the real member's heartbeat afterwards", m.heartbeat(ctx, m.gen, m.id), noError)
+	})
+}
+
+// TestGroupMaxSize: with group.max.size = 2, two franz-go consumers form a
+// group; a third member's JoinGroup is GROUP_MAX_SIZE_REACHED, and the group
+// stays Stable with its two members.
+func TestGroupMaxSize(t *testing.T) {
+	forEachGroupTarget(t, 2, func(t *testing.T, addr string) {
+		ctx := testContext(t, 60*time.Second)
+		cl := newGroupClient(t, addr)
+		createGroupTopic(ctx, t, cl, "t", 4)
+		for i := range 2 {
+			newClient(t, addr, kgo.ConsumerGroup("capped"), kgo.ConsumeTopics("t"), kgo.ClientID(fmt.Sprintf("member-%d", i)),
+				kgo.SessionTimeout(groupSessionMillis*time.Millisecond), kgo.HeartbeatInterval(200*time.Millisecond))
+		}
+		// The clients join on their first poll or in the background: kgo
+		// starts group management when the client starts.
+		adm := kadm.NewClient(cl)
+		waitGroup(ctx, t, adm, "capped", 2)
+		resp := join(ctx, t, cl, "capped", "", "consumer", "cooperative-sticky", "range")
+		wantCode(t, "a third member's JoinGroup", resp.ErrorCode, kerr.GroupMaxSizeReached)
+		waitGroup(ctx, t, adm, "capped", 2)
+	})
+}
+
+// waitGroup waits until group is Stable with n members.
+func waitGroup(ctx context.Context, t *testing.T, adm *kadm.Client, group string, n int) {
+	t.Helper()
+	var last string
+	for ctx.Err() == nil {
+		dg, err := adm.DescribeGroups(ctx, group)
+		if err == nil && dg[group].Err == nil && dg[group].State == "Stable" && len(dg[group].Members) == n {
+			return
+		}
+		last = fmt.Sprintf("err %v, group %+v", err, dg[group])
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("group %s not Stable with %d members: %s", group, n, last)
+}
+
+// TestGroupCommitUnknownPartition: an OffsetCommit naming a partition past
+// the topic's last, and a topic that does not exist, is refused for those
+// (UNKNOWN_TOPIC_OR_PARTITION) and accepted for the partition that exists;
+// the group's other committed offsets are untouched.
+func TestGroupCommitUnknownPartition(t *testing.T) {
+	forEachGroupTarget(t, 0, func(t *testing.T, addr string) {
+		ctx := testContext(t, 60*time.Second)
+		cl := newGroupClient(t, addr)
+		createGroupTopic(ctx, t, cl, "t", 3)
+		// Simple (standalone) commits: generation -1, no member, as
+		// kadm.CommitOffsets sends for a group without members.
+		if c := commit(ctx, t, cl, "commits", -1, "", "t", 1, 0, 1, 2); c[0] != 0 || c[1] != 0 || c[2] != 0 {
+			t.Fatalf("first commit: %v", c)
+		}
+		c := commit(ctx, t, cl, "commits", -1, "", "t", 100, 1, 7)
+		wantCode(t, "commit of t/1", c[1], noError)
+		wantCode(t, "commit of t/7 (t has 3 partitions)", c[7], kerr.UnknownTopicOrPartition)
+		c = commit(ctx, t, cl, "commits", -1, "", "no-such-topic", 100, 0)
+		wantCode(t, "commit of no-such-topic/0", c[0], kerr.UnknownTopicOrPartition)
+		got := fetchOffsets(ctx, t, cl, "commits", "t", 0, 1, 2)
+		want := map[int32]int64{0: 1, 1: 110, 2: 21}
+		for p, o := range want {
+			if got[p] != o {
+				t.Errorf("committed offset of t/%d = %d, want %d (all: %v)", p, got[p], o, got)
+			}
+		}
+		if o := fetchOffsets(ctx, t, cl, "commits", "no-such-topic", 0); o[0] != -1 {
+			t.Errorf("OffsetFetch of the refused no-such-topic/0 = %d, want -1 (nothing committed)", o[0])
+		}
+	})
+}
+
+// createGroupTopic creates topic and waits until its partitions serve.
+func createGroupTopic(ctx context.Context, t *testing.T, cl *kgo.Client, topic string, n int32) {
+	t.Helper()
+	adm := kadm.NewClient(cl)
+	res, err := adm.CreateTopics(ctx, n, 1, nil, topic)
+	if err == nil {
+		err = res[topic].Err
+	}
+	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+		t.Fatalf("create %s: %v", topic, err)
+	}
+	for ctx.Err() == nil {
+		td, err := adm.ListTopics(ctx, topic)
+		if err == nil && td[topic].Err == nil && len(td[topic].Partitions) == int(n) {
+			ok := true
+			for _, p := range td[topic].Partitions {
+				ok = ok && p.Leader >= 0 && p.Err == nil
+			}
+			if ok {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("topic %s not ready", topic)
+}
+
+// fetchOffsets is OffsetFetch of topic's partitions for group (-1: none).
+func fetchOffsets(ctx context.Context, t *testing.T, cl *kgo.Client, group, topic string, parts ...int32) map[int32]int64 {
+	t.Helper()
+	req := kmsg.NewPtrOffsetFetchRequest()
+	req.Group = group
+	rt := kmsg.NewOffsetFetchRequestTopic()
+	rt.Topic, rt.Partitions = topic, parts
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		t.Fatalf("OffsetFetch: %v", err)
+	}
+	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+		t.Fatalf("OffsetFetch: %v", err)
+	}
+	out := map[int32]int64{}
+	for _, rt := range resp.Topics {
+		for _, rp := range rt.Partitions {
+			if err := kerr.ErrorForCode(rp.ErrorCode); err != nil && !errors.Is(err, kerr.UnknownTopicOrPartition) {
+				t.Fatalf("OffsetFetch %s/%d: %v", rt.Topic, rp.Partition, err)
+			}
+			out[rp.Partition] = rp.Offset
+		}
+	}
+	return out
+}
