@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build run test test-race test-long test-robust test-compat vet fmt fmt-check bench bench-storage bench-broker deps
+.PHONY: all build run test test-race test-long test-robust test-compat test-compat-kfake vet fmt fmt-check bench bench-storage bench-broker bench-group deps
 
 all: build
 
@@ -31,6 +31,8 @@ fmt-check:
 vet:
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags robust ./test/robust/
+	$(GO) vet -tags compat ./test/compat/...
+	$(GO) vet -tags perf ./bench/
 
 test-race:
 	$(GO) test -race -short -count=1 -timeout 15m $(PKGS)
@@ -53,6 +55,14 @@ test-compat: deps build
 	$(GO) vet -tags compat ./test/compat/
 	SAMSA_BIN=$(CURDIR)/bin/samsa $(GO) test -tags compat -count=1 -v -timeout 10m ./test/compat/
 
+# test-compat-kfake runs the compatibility suite's consumer-group tests
+# against franz-go's kfake instead of Samsa (test/compat/kfakesrv, a kfake
+# behind `samsa server`'s command line): the reference the group tests were
+# developed against. Not part of `make test`.
+test-compat-kfake: deps
+	$(GO) build -o bin/kfakesrv ./test/compat/kfakesrv
+	SAMSA_BIN=$(CURDIR)/bin/kfakesrv $(GO) test -tags compat -count=1 -v -timeout 10m -run 'TestGroup' ./test/compat/
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
@@ -70,3 +80,9 @@ fmt:
 # one run, with ratios (docs/performance.md).
 bench-broker:
 	$(GO) test -tags perf -run TestBrokerVsKfake -v -timeout 30m ./bench/
+
+# bench-group: consumer-group rebalance time (10 franz-go members, 100
+# partitions) and OffsetCommit throughput against Samsa and kfake in one run,
+# with ratios (docs/performance.md). About a minute.
+bench-group:
+	$(GO) test -tags perf -run TestGroupVsKfake -v -timeout 30m ./bench/
