@@ -15,6 +15,9 @@ package api
 //     (MESSAGE_TOO_LARGE); framing and CRC (CORRUPT_MESSAGE); producer
 //     checks (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH; a retried
 //     duplicate is answered with its original offset).
+//   - __consumer_offsets is written only by the group coordinator: a produce
+//     to it is INVALID_TOPIC_EXCEPTION, as Kafka refuses appends to internal
+//     topics from clients.
 //   - Compressed batches are stored as sent. For LogAppendTime topics the
 //     broker stamps the append time and returns it.
 //   - Every partition is appended first, then the request waits for acks on
@@ -33,6 +36,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/group"
 	"github.com/samsa-io/samsa/internal/record"
 	"github.com/samsa-io/samsa/internal/replica"
 )
@@ -124,6 +129,11 @@ type pending struct {
 func (r *Router) appendPartition(topic string, tp kmsg.ProduceRequestTopicPartition, version int16, acksErr error, now int64) (*replica.Partition, appendResult, error) {
 	if acksErr != nil {
 		return nil, appendResult{}, acksErr
+	}
+	if topic == group.TopicName {
+		// Only the group coordinator writes its topic, as in Kafka: a
+		// client's record there would have to be replayed as group state.
+		return nil, appendResult{}, fmt.Errorf("%w: cannot append to internal topic %s", controller.ErrInvalidTopic, topic)
 	}
 	p, err := r.deps.Replicas.Partition(topic, tp.Partition)
 	if err != nil {

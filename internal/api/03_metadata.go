@@ -14,6 +14,8 @@ package api
 //     it before answering, so the response already holds its partitions.
 //     Otherwise UNKNOWN_TOPIC_OR_PARTITION (or INVALID_TOPIC_EXCEPTION for a
 //     bad name). v10+ topics may be named by ID; v10+ responses carry IDs.
+//   - IsInternal (v1+) is true for __consumer_offsets, as Kafka marks its
+//     internal topics.
 //   - Partitions: leader, leader epoch (v7+), replicas, ISR; a partition
 //     without a leader is LEADER_NOT_AVAILABLE.
 //   - ControllerID (v1+) is this broker's id (a single node is its own

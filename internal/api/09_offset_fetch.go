@@ -16,6 +16,7 @@ package api
 
 import (
 	"context"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -120,14 +121,14 @@ func (r *Router) fetchOffsets(ctx context.Context, groupID string, order []strin
 			}
 			byTopic[tp.Topic] = append(byTopic[tp.Topic], tp)
 		}
-		sortStrings(order)
+		slices.Sort(order)
 		topics = map[string][]int32{}
 		for _, t := range order {
 			ps := byTopic[t]
 			for _, tp := range ps {
 				topics[t] = append(topics[t], tp.Partition)
 			}
-			sortInt32s(topics[t])
+			slices.Sort(topics[t])
 		}
 	}
 	var out []fetchedTopic

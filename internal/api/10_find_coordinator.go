@@ -11,9 +11,11 @@ package api
 //     does (offsets.topic.num.partitions; replication factor
 //     offsets.topic.replication.factor capped at the live brokers;
 //     cleanup.policy=compact; segment.bytes from offsets.topic.segment.bytes).
-//     The answer may name this broker before it has loaded the partition:
-//     group requests then get COORDINATOR_LOAD_IN_PROGRESS or
-//     NOT_COORDINATOR briefly and clients retry.
+//     When this broker leads the group's partition, the answer waits (up to
+//     a second) until the broker has picked the partition up, so that the
+//     client's next request finds it loading (COORDINATOR_LOAD_IN_PROGRESS,
+//     retried in place) rather than unknown (NOT_COORDINATOR, which sends
+//     the client back to FindCoordinator) right after the topic's creation.
 //   - Key type 1 (transactional id) is COORDINATOR_NOT_AVAILABLE until
 //     transactions exist; other key types are INVALID_REQUEST.
 //   - v4 batches keys (CoordinatorKeys, KIP-699); v0-3 carry one key in the
@@ -23,8 +25,11 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/group"
 )
 
 func (r *Router) findCoordinator(ctx context.Context, rc *requestContext, req kmsg.Request) (kmsg.Response, error) {
@@ -74,9 +79,13 @@ func (r *Router) coordinatorFor(ctx context.Context, keyType int8, key, listener
 		return -1, "", -1, err
 	}
 	g.SetNumPartitions(t.NumPartitions())
-	p, ok := t.Partitions[g.PartitionFor(key)]
+	index := g.PartitionFor(key)
+	p, ok := t.Partitions[index]
 	if !ok || p.Leader < 0 {
 		return -1, "", -1, errGroupsUnavailable
+	}
+	if p.Leader == r.deps.NodeID {
+		r.awaitHosted(ctx, g, index)
 	}
 	b, ok := r.deps.Controller.Image().Broker(p.Leader)
 	if !ok || b.Fenced {
@@ -87,4 +96,14 @@ func (r *Router) coordinatorFor(ctx context.Context, keyType int8, key, listener
 		return -1, "", -1, errGroupsUnavailable
 	}
 	return b.ID, ep.Host, ep.Port, nil
+}
+
+// awaitHosted waits briefly for this broker to start loading a partition it
+// leads: the metadata publisher applies a new topic a moment after the
+// controller commits it.
+func (r *Router) awaitHosted(ctx context.Context, g *group.Coordinator, partition int32) {
+	deadline := time.Now().Add(time.Second)
+	for !g.Hosts(partition) && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"slices"
 	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -104,6 +103,3 @@ func (r *Router) partitionExists(img *metadata.Image, topic string, p int32) boo
 	_, ok := img.Partition(topic, p)
 	return ok
 }
-
-func sortStrings(s []string) { slices.Sort(s) }
-func sortInt32s(s []int32)   { slices.Sort(s) }

@@ -8,8 +8,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 )
 
 // groupConfig keeps group tests fast: no initial rebalance delay, short
@@ -114,6 +118,11 @@ func TestGroupConsumeCommitRestart(t *testing.T) {
 	}
 	if td := md.Topics["__consumer_offsets"]; !td.IsInternal || len(td.Partitions) != 4 {
 		t.Errorf("__consumer_offsets: internal=%v partitions=%d", td.IsInternal, len(td.Partitions))
+	}
+	// Clients cannot write the offsets topic.
+	bad := client(t, b, kgo.DefaultProduceTopic("__consumer_offsets"), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err := bad.ProduceSync(ctx, &kgo.Record{Value: []byte("garbage")}).FirstErr(); !errors.Is(err, kerr.InvalidTopicException) {
+		t.Errorf("produce to __consumer_offsets: %v", err)
 	}
 	c.Close() // leaves the group
 	eventually(t, "group empty after leave", func() error {
@@ -404,5 +413,215 @@ func TestGroupOffsetDeleteSubscribedTopic(t *testing.T) {
 	}
 	if err, _ := res.Lookup("sub", 0); !errors.Is(err, kerr.GroupSubscribedToTopic) {
 		t.Errorf("delete of a subscribed topic's offset: %v", err)
+	}
+}
+
+// TestOffsetsTopicRewriteBoundsLog commits many times with a tiny rewrite
+// threshold: the coordinator rewrites its live state and moves the log
+// start of __consumer_offsets forward, and a restart still finds exactly
+// the last commits.
+func TestOffsetsTopicRewriteBoundsLog(t *testing.T) {
+	dir := t.TempDir()
+	extra := map[string]string{"offsets.topic.num.partitions": "1", "samsa.offsets.topic.rewrite.min.bytes": "2000"}
+	b := startGroupBroker(t, dir, extra)
+	ctx := testContext(t)
+	adm := kadm.NewClient(client(t, b))
+	createTopic(t, ctx, adm, "t", 2, nil)
+	const commits = 200
+	for i := range commits {
+		os := kadm.Offsets{}
+		os.Add(kadm.Offset{Topic: "t", Partition: int32(i % 2), At: int64(i), LeaderEpoch: -1})
+		var err error
+		eventually(t, "commit", func() error {
+			var res kadm.OffsetResponses
+			res, err = adm.CommitOffsets(ctx, "rw", os)
+			if err == nil {
+				err = res.Error()
+			}
+			return err
+		})
+	}
+	starts, err := adm.ListStartOffsets(ctx, "__consumer_offsets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends, err := adm.ListEndOffsets(ctx, "__consumer_offsets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, _ := starts.Lookup("__consumer_offsets", 0)
+	end, _ := ends.Lookup("__consumer_offsets", 0)
+	if start.Offset == 0 || end.Offset-start.Offset > 40 {
+		t.Errorf("__consumer_offsets-0 spans [%d, %d) after %d commits: not bounded", start.Offset, end.Offset, commits)
+	}
+	body := scrape(t, b)
+	for _, want := range []string{`samsa_group_offset_commits_total 200`, `samsa_group_groups{state="Empty"} 1`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if !strings.Contains(body, `samsa_coordinator_rewrites_total{coordinator="group"}`) || strings.Contains(body, `samsa_coordinator_rewrites_total{coordinator="group"} 0`) {
+		t.Error("no rewrite counted")
+	}
+	stopBroker(t, b)
+
+	b2 := startGroupBroker(t, dir, extra)
+	defer stopBroker(t, b2)
+	adm2 := kadm.NewClient(client(t, b2))
+	eventually(t, "offsets after restart", func() error {
+		fetched, err := adm2.FetchOffsets(ctx, "rw")
+		if err != nil {
+			return err
+		}
+		o0, _ := fetched.Lookup("t", 0)
+		o1, _ := fetched.Lookup("t", 1)
+		if o0.At != commits-2 || o1.At != commits-1 {
+			return fmt.Errorf("offsets %d and %d", o0.At, o1.At)
+		}
+		return nil
+	})
+}
+
+func scrape(t *testing.T, b *Broker) string {
+	t.Helper()
+	resp, err := http.Get("http://" + b.AdminAddr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
+}
+
+// TestGroupOldProtocolVersions runs a group consumer at the oldest versions
+// the broker serves (kafka-go's and old librdkafka's: FindCoordinator v0,
+// JoinGroup v0, SyncGroup v0, Heartbeat v0, LeaveGroup v0, OffsetCommit v2,
+// OffsetFetch v1), so the pre-flexible encodings are exercised.
+func TestGroupOldProtocolVersions(t *testing.T) {
+	b := startGroupBroker(t, t.TempDir(), nil)
+	defer stopBroker(t, b)
+	ctx := testContext(t)
+	adm := kadm.NewClient(client(t, b))
+	createTopic(t, ctx, adm, "old", 2, nil)
+	produceN(t, ctx, b, "old", 2, 5)
+	vs := kversion.Stable()
+	for key, v := range map[kmsg.Key]int16{kmsg.FindCoordinator: 0, kmsg.JoinGroup: 0, kmsg.SyncGroup: 0, kmsg.Heartbeat: 0,
+		kmsg.LeaveGroup: 0, kmsg.OffsetCommit: 2, kmsg.OffsetFetch: 1} {
+		vs.SetMaxKeyVersion(key.Int16(), v)
+	}
+	c := groupConsumer(t, b, "oldies", "old", kgo.MaxVersions(vs), kgo.SessionTimeout(6*time.Second))
+	consumeN(t, ctx, c, 10)
+	if err := c.CommitUncommittedOffsets(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fetched, err := adm.FetchOffsets(ctx, "oldies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range int32(2) {
+		if o, _ := fetched.Lookup("old", p); o.At != 5 {
+			t.Errorf("partition %d committed %+v", p, o)
+		}
+	}
+	c.Close()
+}
+
+// TestGroupStaticMemberRestart: a static member (group.instance.id) that
+// restarts within its session timeout gets its partitions back without a
+// new generation (KIP-345).
+func TestGroupStaticMemberRestart(t *testing.T) {
+	b := startGroupBroker(t, t.TempDir(), nil)
+	defer stopBroker(t, b)
+	ctx := testContext(t)
+	adm := kadm.NewClient(client(t, b))
+	createTopic(t, ctx, adm, "st", 2, nil)
+	produceN(t, ctx, b, "st", 2, 1)
+	waitStable := func() {
+		t.Helper()
+		eventually(t, "stable static group", func() error {
+			resp := direct[*kmsg.DescribeGroupsResponse](t, ctx, client(t, b), &kmsg.DescribeGroupsRequest{Groups: []string{"static"}})
+			g := resp.Groups[0]
+			if g.State != "Stable" || len(g.Members) != 1 || g.Members[0].InstanceID == nil || *g.Members[0].InstanceID != "inst-1" {
+				return fmt.Errorf("state %s, members %+v", g.State, g.Members)
+			}
+			return nil
+		})
+	}
+	c := groupConsumer(t, b, "static", "st", kgo.InstanceID("inst-1"))
+	consumeN(t, ctx, c, 2)
+	waitStable()
+	// Close without leaving: kgo leaves only dynamic members' groups on
+	// close; a static member stays for its session timeout.
+	c.Close()
+	c2 := groupConsumer(t, b, "static", "st", kgo.InstanceID("inst-1"))
+	produceN(t, ctx, b, "st", 2, 1)
+	consumeN(t, ctx, c2, 2)
+	waitStable()
+	if n := rebalances(t, b); n != "1" {
+		t.Errorf("%v rebalances: the static member's restart rebalanced", n)
+	}
+}
+
+// rebalances reads samsa_group_rebalances_total.
+func rebalances(t *testing.T, b *Broker) string {
+	t.Helper()
+	for _, line := range strings.Split(scrape(t, b), "\n") {
+		if v, ok := strings.CutPrefix(line, "samsa_group_rebalances_total "); ok {
+			return v
+		}
+	}
+	return "?"
+}
+
+// TestGroupJoinEndsAtShutdown: a JoinGroup waiting for a rebalance returns
+// when the broker shuts down instead of holding shutdown for the rebalance
+// timeout.
+func TestGroupJoinEndsAtShutdown(t *testing.T) {
+	b := startGroupBroker(t, t.TempDir(), nil)
+	ctx := testContext(t)
+	cl := client(t, b)
+	join := func(member string) *kmsg.JoinGroupResponse {
+		req := joinReq("slow", member, 5)
+		req.RebalanceTimeoutMillis = 60_000
+		req.SessionTimeoutMillis = 30_000
+		var resp *kmsg.JoinGroupResponse
+		eventually(t, "join", func() error {
+			r, err := cl.Request(ctx, req)
+			if err != nil {
+				return err
+			}
+			resp = r.(*kmsg.JoinGroupResponse)
+			if err := kerr.ErrorForCode(resp.ErrorCode); errors.Is(err, kerr.CoordinatorLoadInProgress) || errors.Is(err, kerr.NotCoordinator) || errors.Is(err, kerr.CoordinatorNotAvailable) {
+				return err
+			}
+			return nil
+		})
+		return resp
+	}
+	first := join("")
+	leader := join(first.MemberID)
+	if leader.ErrorCode != 0 {
+		t.Fatalf("join: %d", leader.ErrorCode)
+	}
+	// A second member starts a rebalance the leader never rejoins: its
+	// JoinGroup would wait the 60 s rebalance timeout.
+	second := join("")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		req := joinReq("slow", second.MemberID, 5)
+		req.RebalanceTimeoutMillis, req.SessionTimeoutMillis = 60_000, 30_000
+		cl.Request(context.Background(), req)
+	}()
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
+	stopBroker(t, b)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("shutdown took %v with a join waiting", d)
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Error("the waiting join did not end")
 	}
 }

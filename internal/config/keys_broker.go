@@ -146,7 +146,7 @@ var brokerKeys = []Key{
 	{Name: "offsets.topic.num.partitions", Type: TypeInt, Default: "50", Validator: atLeast(1), Scope: ScopeBroker,
 		Doc: "Partition count of __consumer_offsets, fixed when the topic is first created."},
 	{Name: "offsets.topic.replication.factor", Type: TypeShort, Default: "3", Validator: atLeast(1), Scope: ScopeBroker,
-		Doc: "Replication factor of __consumer_offsets; creation waits until this many brokers are alive."},
+		Doc: "Replication factor of __consumer_offsets, capped at the number of live brokers when the topic is created on the first group lookup."},
 	{Name: "offsets.retention.minutes", Type: TypeInt, Default: "10080", Validator: atLeast(1), Scope: ScopeBroker,
 		Doc: "How long the committed offsets of a group with no members are kept."},
 	{Name: "group.initial.rebalance.delay.ms", Type: TypeInt, Default: "3000", Validator: atLeast(0), Scope: ScopeBroker,

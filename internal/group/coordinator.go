@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -73,6 +74,11 @@ func (c *Coordinator) Unload(partition int32) { c.rt.Unload(partition) }
 
 // Loaded lists the partitions being served or loaded.
 func (c *Coordinator) Loaded() []int32 { return c.rt.Loaded() }
+
+// Hosts reports whether partition is loaded or loading here.
+func (c *Coordinator) Hosts(partition int32) bool {
+	return slices.Contains(c.rt.Loaded(), partition)
+}
 
 // Close unloads every partition and waits for their goroutines.
 func (c *Coordinator) Close() { c.rt.Close() }

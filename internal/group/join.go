@@ -205,9 +205,9 @@ func (s *shardState) replaceStatic(g *group, oldID string, req JoinRequest, repl
 			res.LeaderID = oldID
 		}
 		s.respond(func(error) { reply(res) })
-	case g.state == PreparingRebalance:
-		s.updateAndRebalance(g, m, req, reply)
 	default:
+		// Rebalancing, or new protocols: the member joins the (next)
+		// rebalance under its new id.
 		s.updateAndRebalance(g, m, req, reply)
 	}
 }

@@ -89,3 +89,13 @@ func TestRecordsRoundTrip(t *testing.T) {
 		t.Fatalf("unknown key version: ok %v err %v", ok, err)
 	}
 }
+
+func TestReplaySkipsUndecodableRecords(t *testing.T) {
+	h := newHarness(t, nil)
+	if err := h.s.Replay(0, recordOf([]byte{0, 1, 0xff}, []byte("x"))); err != nil {
+		t.Fatalf("a bad record stopped the load: %v", err)
+	}
+	if err := h.s.Replay(1, offsetRecord("g", "t", 0, offsetEntry{offset: 3})); err != nil || h.s.groups["g"] == nil {
+		t.Fatalf("a good record after a bad one: %v", err)
+	}
+}

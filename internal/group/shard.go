@@ -37,8 +37,15 @@ func newShardState(opts *Options, m *metrics, logger *slog.Logger) *shardState {
 // Replay implements coordinator.State.
 func (s *shardState) Replay(_ int64, rec coordinator.Record) error {
 	d, ok, err := decodeRecord(rec)
-	if err != nil || !ok {
-		return err
+	if err != nil {
+		// A record that does not decode cannot be state Samsa wrote; one
+		// bad record must not keep the partition (and every group on it)
+		// from loading.
+		s.logger.Warn("skipping an undecodable __consumer_offsets record", "err", err)
+		return nil
+	}
+	if !ok {
+		return nil
 	}
 	g := s.groups[d.group]
 	if d.isOffset {
