@@ -263,7 +263,13 @@ func (o ownership) owner(x tp) string {
 // DescribeGroups says it was assigned (its client.id names it there).
 func waitOwnership(t *testing.T, group, topic string, partitions int32, live []*member) ownership {
 	t.Helper()
-	adm := kadm.NewClient(newFranz(t))
+	return waitOwnershipAt(t, brokerAddr, group, topic, partitions, live)
+}
+
+// waitOwnershipAt is waitOwnership on the broker at addr.
+func waitOwnershipAt(t *testing.T, addr, group, topic string, partitions int32, live []*member) ownership {
+	t.Helper()
+	adm := kadm.NewClient(newFranzAt(t, addr))
 	deadline := time.Now().Add(stepTimeout)
 	var last string
 	for time.Now().Before(deadline) {

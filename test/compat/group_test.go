@@ -190,6 +190,89 @@ func TestGroupCommitsSurviveRestart(t *testing.T) {
 	}
 }
 
+// TestGroupSurvivesBrokerKill, per client, each on a broker process of its
+// own: two members of a group own a 4-partition topic and have every record
+// committed (acknowledged to the clients); the broker is killed with
+// SIGKILL and restarted on the same data dir while the members keep
+// running. OffsetFetch answers the committed offsets, the group settles
+// again with both members (each client reconnects and rejoins on its own),
+// new records reach their owners, and no record whose offset was committed
+// before the kill is delivered again.
+func TestGroupSurvivesBrokerKill(t *testing.T) {
+	for _, gc := range groupClients {
+		t.Run(gc.name, func(t *testing.T) {
+			t.Parallel()
+			rb := newRestartable(t)
+			const parts = 4
+			topic, group := "survive", "survive-"+gc.name
+			createTopicAt(t, rb.addr(), topic, parts)
+			ms := startMembers(t, gc, rb.addr(), group, topic, gc.name+"-s1", gc.name+"-s2")
+			own := waitOwnershipAt(t, rb.addr(), group, topic, parts, ms)
+			before := produceTagged(t, rb.addr(), topic, parts, 3, "before")
+			waitDelivered(t, ms, own, before)
+			end := map[tp]int64{}
+			for _, x := range before {
+				end[x]++
+			}
+			waitGroupCommitted(t, ms, end)
+			rb.stop(true)
+			rb.start()
+			after := fetchCommitted(t, rb.addr(), group, topic, parts)
+			for x, o := range end {
+				if after[x] != o {
+					t.Errorf("after SIGKILL and restart: OffsetFetch %s = %d, the clients had commits of %d acknowledged", x, after[x], o)
+				}
+			}
+			own = waitOwnershipAt(t, rb.addr(), group, topic, parts, ms)
+			t.Logf("after the restart: %v", own)
+			waitDelivered(t, ms, own, produceTagged(t, rb.addr(), topic, parts, 2, "after"))
+			count := map[string]int{}
+			for _, m := range ms {
+				for _, r := range m.records() {
+					if _, ok := before[r.Value]; ok {
+						count[r.Value]++
+					}
+				}
+			}
+			for v, n := range count {
+				if n > 1 {
+					t.Errorf("%q, committed before the kill, was delivered %d times", v, n)
+				}
+			}
+			for _, m := range ms {
+				m.close(t)
+			}
+		})
+	}
+}
+
+// waitGroupCommitted waits until the members together had commits of end
+// acknowledged on every partition.
+func waitGroupCommitted(t *testing.T, ms []*member, end map[tp]int64) {
+	t.Helper()
+	deadline := time.Now().Add(stepTimeout)
+	got := map[tp]int64{}
+	for time.Now().Before(deadline) {
+		got = map[tp]int64{}
+		for _, m := range ms {
+			m.mu.Lock()
+			for x, o := range m.committed {
+				got[x] = max(got[x], o)
+			}
+			m.mu.Unlock()
+		}
+		ok := true
+		for x, o := range end {
+			ok = ok && got[x] >= o
+		}
+		if ok {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("commits acknowledged %v, want %v", got, end)
+}
+
 // waitCommittedTo waits until m received records up to end and had commits
 // of end acknowledged on every partition.
 func waitCommittedTo(t *testing.T, m *member, end map[tp]int64) {
