@@ -402,10 +402,17 @@ func fetchOffsets(ctx context.Context, t *testing.T, cl *kgo.Client, group, topi
 	if err != nil {
 		t.Fatalf("OffsetFetch: %v", err)
 	}
-	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+	out := map[int32]int64{}
+	if err := kerr.ErrorForCode(resp.ErrorCode); errors.Is(err, kerr.GroupIDNotFound) {
+		// Kafka answers -1 offsets for a group it does not know; kfake
+		// answers GROUP_ID_NOT_FOUND. Both say: nothing committed.
+		for _, p := range parts {
+			out[p] = -1
+		}
+		return out
+	} else if err != nil {
 		t.Fatalf("OffsetFetch: %v", err)
 	}
-	out := map[int32]int64{}
 	for _, rt := range resp.Topics {
 		for _, rp := range rt.Partitions {
 			if err := kerr.ErrorForCode(rp.ErrorCode); err != nil && !errors.Is(err, kerr.UnknownTopicOrPartition) {
@@ -415,4 +422,92 @@ func fetchOffsets(ctx context.Context, t *testing.T, cl *kgo.Client, group, topi
 		}
 	}
 	return out
+}
+
+// TestGroupAdmin: the group admin APIs through kadm. A consumer group with
+// a live franz-go member on topic t ("busy") and a group with only
+// committed offsets on t and u ("idle"):
+//   - ListGroups lists busy as Stable and idle as Empty, both "consumer";
+//   - DeleteGroups of busy is NON_EMPTY_GROUP; of a group that never
+//     existed, GROUP_ID_NOT_FOUND;
+//   - OffsetDelete of busy's subscribed topic is GROUP_SUBSCRIBED_TO_TOPIC;
+//     of idle's topic u, it removes u's offsets and keeps t's;
+//   - DeleteGroups of idle removes it: no longer listed, and OffsetFetch
+//     answers no offsets for it.
+func TestGroupAdmin(t *testing.T) {
+	forEachGroupTarget(t, 0, func(t *testing.T, addr string) {
+		ctx := testContext(t, 60*time.Second)
+		cl := newGroupClient(t, addr)
+		adm := kadm.NewClient(cl)
+		createGroupTopic(ctx, t, cl, "t", 3)
+		createGroupTopic(ctx, t, cl, "u", 2)
+		newClient(t, addr, kgo.ConsumerGroup("busy"), kgo.ConsumeTopics("t"), kgo.ClientID("busy-member"),
+			kgo.SessionTimeout(groupSessionMillis*time.Millisecond), kgo.HeartbeatInterval(200*time.Millisecond))
+		waitGroup(ctx, t, adm, "busy", 1)
+		if c := commit(ctx, t, cl, "idle", -1, "", "t", 1, 0, 1, 2); c[0]|c[1]|c[2] != 0 {
+			t.Fatalf("commit idle t: %v", c)
+		}
+		if c := commit(ctx, t, cl, "idle", -1, "", "u", 2, 0, 1); c[0]|c[1] != 0 {
+			t.Fatalf("commit idle u: %v", c)
+		}
+
+		lg, err := adm.ListGroups(ctx)
+		if err != nil {
+			t.Fatalf("ListGroups: %v", err)
+		}
+		for g, state := range map[string]string{"busy": "Stable", "idle": "Empty"} {
+			if l, ok := lg[g]; !ok || l.State != state || l.ProtocolType != "consumer" && g == "busy" {
+				t.Errorf("ListGroups: %s = %+v (listed %v), want state %s", g, l, ok, state)
+			}
+		}
+
+		dr, err := adm.DeleteGroups(ctx, "busy", "never-existed")
+		if err != nil {
+			t.Fatalf("DeleteGroups: %v", err)
+		}
+		if err := dr["busy"].Err; !errors.Is(err, kerr.NonEmptyGroup) {
+			t.Errorf("DeleteGroups of a group with a live member: %v, want NON_EMPTY_GROUP", err)
+		}
+		if err := dr["never-existed"].Err; !errors.Is(err, kerr.GroupIDNotFound) {
+			t.Errorf("DeleteGroups of an unknown group: %v, want GROUP_ID_NOT_FOUND", err)
+		}
+
+		od, err := adm.DeleteOffsets(ctx, "busy", kadm.TopicsSet{"t": {0: {}}})
+		if err != nil {
+			t.Fatalf("OffsetDelete busy: %v", err)
+		}
+		if e, _ := od.Lookup("t", 0); !errors.Is(e, kerr.GroupSubscribedToTopic) {
+			t.Errorf("OffsetDelete of a subscribed topic: %v, want GROUP_SUBSCRIBED_TO_TOPIC", e)
+		}
+		od, err = adm.DeleteOffsets(ctx, "idle", kadm.TopicsSet{"u": {0: {}, 1: {}}})
+		if err != nil {
+			t.Fatalf("OffsetDelete idle: %v", err)
+		}
+		for p := range int32(2) {
+			if e, _ := od.Lookup("u", p); e != nil {
+				t.Errorf("OffsetDelete idle u/%d: %v", p, e)
+			}
+		}
+		if o := fetchOffsets(ctx, t, cl, "idle", "u", 0, 1); o[0] != -1 || o[1] != -1 {
+			t.Errorf("idle's offsets of u after OffsetDelete: %v, want none (-1)", o)
+		}
+		if o := fetchOffsets(ctx, t, cl, "idle", "t", 0, 1, 2); o[0] != 1 || o[1] != 11 || o[2] != 21 {
+			t.Errorf("idle's offsets of t after OffsetDelete of u: %v, want 1, 11, 21", o)
+		}
+
+		dr, err = adm.DeleteGroups(ctx, "idle")
+		if err != nil || dr["idle"].Err != nil {
+			t.Fatalf("DeleteGroups idle: %v %v", err, dr["idle"].Err)
+		}
+		lg, err = adm.ListGroups(ctx)
+		if err != nil {
+			t.Fatalf("ListGroups: %v", err)
+		}
+		if _, ok := lg["idle"]; ok {
+			t.Errorf("ListGroups still lists the deleted group: %+v", lg["idle"])
+		}
+		if o := fetchOffsets(ctx, t, cl, "idle", "t", 0, 1, 2); o[0] != -1 || o[1] != -1 || o[2] != -1 {
+			t.Errorf("offsets of the deleted group: %v, want none (-1)", o)
+		}
+	})
 }
