@@ -51,10 +51,14 @@ func startFranzMemberOpts(t *testing.T, c memberConfig, extra ...kgo.Opt) (*memb
 		kgo.OnPartitionsRevoked(func(_ context.Context, _ *kgo.Client, a map[string][]int32) { m.removeAssigned(a) }),
 		kgo.OnPartitionsLost(func(_ context.Context, _ *kgo.Client, a map[string][]int32) { m.removeAssigned(a) }),
 	}
+	if os.Getenv("COMPAT_DEBUG") != "" {
+		opts = append(opts, kgo.WithLogger(kgo.BasicLogger(os.Stderr, kgo.LogLevelDebug, func() string { return "[" + c.Name + "] " })))
+	}
 	cl, err := kgo.NewClient(append(opts, extra...)...)
 	if err != nil {
 		return nil, err
 	}
+	m.groupMeta = cl.GroupMetadata
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -89,6 +89,10 @@ type member struct {
 	// then check that the client consumes what the broker assigned it.
 	fromBroker bool
 
+	// groupMeta, if set, is the client's member id and generation
+	// (franz-go's GroupMetadata).
+	groupMeta func() (string, int32)
+
 	closeFn func() error // leave the group cleanly and stop; waits
 	killFn  func()       // stop without leaving the group
 }

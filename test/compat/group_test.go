@@ -397,3 +397,79 @@ func TestGroupCooperativeSticky(t *testing.T) {
 		m.close(t)
 	}
 }
+
+// TestGroupStaticMembership: franz-go members with instance ids (KIP-345,
+// group.instance.id), eager range balancer. Two static members own a
+// 4-partition topic; one is closed (a static member sends no LeaveGroup)
+// and a new client with the same instance id starts. It gets the same
+// partitions back without a rebalance: the other member's generation is
+// unchanged and its client revoked nothing; DescribeGroups shows both
+// instance ids; new records reach the owners. (Kafka rebalances for a
+// returning static member only if the group's selected protocol would
+// change, whatever its protocol metadata; franz-go's metadata differs after
+// a restart when the member had joined an existing group: it carries the
+// last generation the client saw. test/robust TestGroupStaticMemberRejoin
+// checks the same with raw requests.)
+func TestGroupStaticMembership(t *testing.T) {
+	t.Parallel()
+	watchBrokerLog(t)
+	gc := groupClient{name: "franz-go static", start: func(t *testing.T, c memberConfig) (*member, error) {
+		// The session only has to outlast the restart of one client in
+		// this process.
+		return startFranzMemberOpts(t, c, kgo.InstanceID(c.Name), kgo.SessionTimeout(30*time.Second), kgo.Balancers(kgo.RangeBalancer()))
+	}}
+	const parts = 4
+	topic, group := "static", "static"
+	createTopicAt(t, brokerAddr, topic, parts)
+	ms := startMembers(t, gc, brokerAddr, group, topic, "static-a", "static-b")
+	before := waitOwnership(t, group, topic, parts, ms)
+	_, genB := ms[1].groupMeta()
+	revokedB := ms[1].numRevoked()
+	ms[0].close(t)
+	ms[0] = startMembers(t, gc, brokerAddr, group, topic, "static-a")[0]
+	after := waitOwnership(t, group, topic, parts, ms)
+	for _, n := range []string{"static-a", "static-b"} {
+		if !slices.Equal(before[n], after[n]) {
+			t.Errorf("%s owned %v before the restart of static-a and %v after: a static member's return must not move partitions", n, before[n], after[n])
+		}
+	}
+	if _, g := ms[1].groupMeta(); g != genB {
+		t.Errorf("static-b's generation went from %d to %d: static-a's return caused a rebalance", genB, g)
+	}
+	if r := ms[1].revokedSince(revokedB); len(r) > 0 {
+		t.Errorf("static-b's client revoked %v during static-a's restart", r)
+	}
+	dg, err := kadm.NewClient(newFranz(t)).DescribeGroups(stepCtx(t), group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range dg[group].Members {
+		if m.InstanceID != nil {
+			ids = append(ids, *m.InstanceID)
+		}
+	}
+	sort.Strings(ids)
+	if !slices.Equal(ids, []string{"static-a", "static-b"}) {
+		t.Errorf("DescribeGroups instance ids %v, want static-a, static-b", ids)
+	}
+	waitDelivered(t, ms, after, produceTagged(t, brokerAddr, topic, parts, 1, "static"))
+	// A static member's close does not leave: once both clients are
+	// closed, remove them with a LeaveGroup by instance id, as an operator
+	// would; the group is then Empty.
+	for _, m := range ms {
+		m.close(t)
+	}
+	adm := kadm.NewClient(newFranz(t))
+	lr, err := adm.LeaveGroup(stepCtx(t), kadm.LeaveGroup(group).InstanceIDs("static-a", "static-b"))
+	if err == nil {
+		err = lr.Error()
+	}
+	if err != nil {
+		t.Errorf("LeaveGroup by instance id: %v", err)
+	}
+	dg, err = adm.DescribeGroups(stepCtx(t), group)
+	if err != nil || dg[group].State != "Empty" || len(dg[group].Members) != 0 {
+		t.Errorf("after LeaveGroup by instance id: state %s with %d members (err %v), want Empty", dg[group].State, len(dg[group].Members), err)
+	}
+}
