@@ -421,7 +421,12 @@ func TestGroupStaticMembership(t *testing.T) {
 	const parts = 4
 	topic, group := "static", "static"
 	createTopicAt(t, brokerAddr, topic, parts)
-	ms := startMembers(t, gc, brokerAddr, group, topic, "static-a", "static-b")
+	// static-a first, alone, then static-b: static-a rejoins for b, so
+	// its last join carried a generation (deterministically the case the
+	// parenthesis above describes).
+	ms := startMembers(t, gc, brokerAddr, group, topic, "static-a")
+	waitOwnership(t, group, topic, parts, ms)
+	ms = append(ms, startMembers(t, gc, brokerAddr, group, topic, "static-b")...)
 	before := waitOwnership(t, group, topic, parts, ms)
 	_, genB := ms[1].groupMeta()
 	revokedB := ms[1].numRevoked()
