@@ -88,12 +88,18 @@ type rawMember struct {
 // first join of a new member only gets its id) and returns the last answer.
 func join(ctx context.Context, t *testing.T, cl *kgo.Client, group, memberID, protocolType string, protocols ...string) *kmsg.JoinGroupResponse {
 	t.Helper()
+	return joinRT(ctx, t, cl, 5000, group, memberID, protocolType, protocols...)
+}
+
+// joinRT is join with the given rebalance timeout.
+func joinRT(ctx context.Context, t *testing.T, cl *kgo.Client, rebalanceMillis int32, group, memberID, protocolType string, protocols ...string) *kmsg.JoinGroupResponse {
+	t.Helper()
 	req := kmsg.NewPtrJoinGroupRequest()
 	req.Group = group
 	req.MemberID = memberID
 	req.ProtocolType = protocolType
 	req.SessionTimeoutMillis = groupSessionMillis
-	req.RebalanceTimeoutMillis = 5000
+	req.RebalanceTimeoutMillis = rebalanceMillis
 	meta := kmsg.NewConsumerMemberMetadata()
 	meta.Topics = []string{"t"}
 	for _, p := range protocols {
@@ -636,4 +642,78 @@ func staticRejoin(t *testing.T, addr string, userData []byte) {
 		}
 		wantCode(t, "a heartbeat of instance b with its old member id", hresp.ErrorCode, kerr.FencedInstanceID)
 	}
+}
+
+// TestGroupRebalancePhases: what members that do not keep up with a
+// rebalance get, as in Kafka's classic protocol. a is Stable alone at
+// generation g; b joins (on its own connection, its JoinGroup waits):
+//   - while the group is PreparingRebalance, a's heartbeat is
+//     REBALANCE_IN_PROGRESS and a's OffsetCommit at generation g is
+//     accepted (Kafka keeps accepting the old generation's commits until
+//     the join completes);
+//   - a never rejoins: when the rebalance timeout a joined with (1 s)
+//     passes, the join completes without a, b leads generation g+1 alone,
+//     and a's heartbeat is UNKNOWN_MEMBER_ID;
+//   - after the join, before b syncs (CompletingRebalance), b's
+//     OffsetCommit at g+1 is REBALANCE_IN_PROGRESS; after its SyncGroup it
+//     is accepted.
+func TestGroupRebalancePhases(t *testing.T) {
+	forEachGroupTarget(t, 0, func(t *testing.T, addr string) {
+		ctx := testContext(t, 60*time.Second)
+		cl := newGroupClient(t, addr)
+		createGroupTopic(ctx, t, cl, "t", 2)
+		// Both join with a 1 s rebalance timeout (the group's is the
+		// largest of its members').
+		ra := joinRT(ctx, t, cl, 1000, "phases", "", "consumer", "range")
+		if err := kerr.ErrorForCode(ra.ErrorCode); err != nil {
+			t.Fatalf("a joins: %v", err)
+		}
+		a := &rawMember{t: t, cl: cl, group: "phases", id: ra.MemberID, gen: ra.Generation, protocol: "range"}
+		if code := a.sync(ctx, a.gen, a.id); code != 0 {
+			t.Fatalf("a syncs: %v", kerr.ErrorForCode(code))
+		}
+
+		clb := newGroupClient(t, addr)
+		var rb *kmsg.JoinGroupResponse
+		bjoined := make(chan struct{})
+		go func() {
+			defer close(bjoined)
+			rb = joinRT(ctx, t, clb, 1000, "phases", "", "consumer", "range")
+		}()
+		for code := int16(0); code != kerr.RebalanceInProgress.Code; {
+			select {
+			case <-bjoined:
+				t.Fatalf("b's join completed before a's heartbeat saw the rebalance: %v gen %d", kerr.ErrorForCode(rb.ErrorCode), rb.Generation)
+			default:
+			}
+			if code = a.heartbeat(ctx, a.gen, a.id); code != 0 && code != kerr.RebalanceInProgress.Code {
+				t.Fatalf("a's heartbeat while b joins: %v", kerr.ErrorForCode(code))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		c := commit(ctx, t, cl, "phases", a.gen, a.id, "t", 3, 0)
+		wantCode(t, "a's OffsetCommit at its generation while the group is PreparingRebalance", c[0], noError)
+
+		<-bjoined
+		if err := kerr.ErrorForCode(rb.ErrorCode); err != nil {
+			t.Fatalf("b's join: %v", err)
+		}
+		if rb.Generation != a.gen+1 || rb.LeaderID != rb.MemberID || len(rb.Members) != 1 {
+			t.Errorf("b's join: generation %d (a had %d), leader %s (b is %s), %d members; want a's generation + 1, b leading alone",
+				rb.Generation, a.gen, rb.LeaderID, rb.MemberID, len(rb.Members))
+		}
+		wantCode(t, "a's heartbeat after the join completed without it", a.heartbeat(ctx, a.gen, a.id), kerr.UnknownMemberID)
+
+		b := &rawMember{t: t, cl: clb, group: "phases", id: rb.MemberID, gen: rb.Generation, protocol: "range"}
+		c = commit(ctx, t, clb, "phases", b.gen, b.id, "t", 5, 1)
+		wantCode(t, "b's OffsetCommit before its SyncGroup (CompletingRebalance)", c[1], kerr.RebalanceInProgress)
+		if code := b.sync(ctx, b.gen, b.id); code != 0 {
+			t.Fatalf("b syncs: %v", kerr.ErrorForCode(code))
+		}
+		c = commit(ctx, t, clb, "phases", b.gen, b.id, "t", 5, 1)
+		wantCode(t, "b's OffsetCommit after its SyncGroup", c[1], noError)
+		if got := fetchOffsets(ctx, t, cl, "phases", "t", 0, 1); got[0] != 3 || got[1] != 15 {
+			t.Errorf("committed offsets %v, want t/0 = 3 (a's, during PreparingRebalance) and t/1 = 15 (b's, Stable)", got)
+		}
+	})
 }
