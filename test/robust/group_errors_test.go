@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -26,13 +27,15 @@ import (
 type groupTarget struct {
 	name string
 	// start runs a single-node broker with group.max.size = maxSize (0:
-	// unlimited) and returns its address.
+	// unlimited) and group.min.session.timeout.ms = 100, and returns its
+	// address.
 	start func(t *testing.T, maxSize int) string
 }
 
 var groupTargets = []groupTarget{
 	{"samsa", func(t *testing.T, maxSize int) string {
 		o := map[string]string{
+			"group.min.session.timeout.ms":     "100",
 			"group.initial.rebalance.delay.ms": "0",
 			"offsets.topic.replication.factor": "1",
 			"offsets.topic.num.partitions":     "3",
@@ -43,7 +46,7 @@ var groupTargets = []groupTarget{
 		return startInProcess(t, o).addr
 	}},
 	{"kfake", func(t *testing.T, maxSize int) string {
-		opts := []kfake.Opt{kfake.NumBrokers(1)}
+		opts := []kfake.Opt{kfake.NumBrokers(1), kfake.GroupMinSessionTimeout(100 * time.Millisecond)}
 		if maxSize > 0 {
 			opts = append(opts, kfake.BrokerConfigs(map[string]string{"group.max.size": fmt.Sprint(maxSize)}))
 		}
@@ -58,7 +61,18 @@ var groupTargets = []groupTarget{
 
 // forEachGroupTarget runs f as a subtest per target.
 func forEachGroupTarget(t *testing.T, maxSize int, f func(t *testing.T, addr string)) {
+	forEachGroupTargetBut(t, maxSize, "", f)
+}
+
+// forEachGroupTargetBut is forEachGroupTarget for a case where kfake is
+// known to differ from Kafka (kfakeDiffers says how): it runs against
+// Samsa only, with Kafka's behaviour as the reference, and logs why.
+func forEachGroupTargetBut(t *testing.T, maxSize int, kfakeDiffers string, f func(t *testing.T, addr string)) {
 	for _, gt := range groupTargets {
+		if gt.name == "kfake" && kfakeDiffers != "" {
+			t.Logf("not run against kfake, which differs from Kafka here: %s", kfakeDiffers)
+			continue
+		}
 		t.Run(gt.name, func(t *testing.T) { f(t, gt.start(t, maxSize)) })
 	}
 }
@@ -322,6 +336,117 @@ func TestGroupMaxSize(t *testing.T) {
 	})
 }
 
+// joinMember is a raw JoinGroup of "consumer"/"range" into group with the
+// given timeouts, repeated past MEMBER_ID_REQUIRED.
+func joinMember(ctx context.Context, t *testing.T, cl *kgo.Client, group, memberID string, sessionMillis, rebalanceMillis int32) *kmsg.JoinGroupResponse {
+	t.Helper()
+	req := kmsg.NewPtrJoinGroupRequest()
+	req.Group, req.ProtocolType, req.MemberID = group, "consumer", memberID
+	req.SessionTimeoutMillis, req.RebalanceTimeoutMillis = sessionMillis, rebalanceMillis
+	meta := kmsg.NewConsumerMemberMetadata()
+	meta.Topics = []string{"t"}
+	jp := kmsg.NewJoinGroupRequestProtocol()
+	jp.Name, jp.Metadata = "range", meta.AppendTo(nil)
+	req.Protocols = append(req.Protocols, jp)
+	for range 3 {
+		resp, err := req.RequestWith(ctx, cl)
+		if err != nil {
+			t.Errorf("JoinGroup %s: %v", group, err)
+			return nil
+		}
+		if resp.ErrorCode != kerr.MemberIDRequired.Code {
+			return resp
+		}
+		req.MemberID = resp.MemberID
+	}
+	return nil
+}
+
+// TestGroupAwaitingJoinDoesNotExpire: a member waiting in JoinGroup for a
+// rebalance to complete counts as heartbeating (Kafka's
+// MemberMetadata.hasSatisfiedHeartbeat), even past its session timeout. a
+// (session 1 s) and b (session 6 s) are Stable; c joins (rebalance timeout
+// 3 s for all); a rejoins at once and waits, b neither rejoins nor
+// heartbeats. When the rebalance timeout passes, the join completes
+// without b: a and c form the next generation, and a's 3 s wait did not
+// expire it.
+func TestGroupAwaitingJoinDoesNotExpire(t *testing.T) {
+	forEachGroupTargetBut(t, 0, "it expires a member waiting in JoinGroup when its session timeout passes", func(t *testing.T, addr string) {
+		ctx := testContext(t, 60*time.Second)
+		cla, clb, clc := newGroupClient(t, addr), newGroupClient(t, addr), newGroupClient(t, addr)
+		createGroupTopic(ctx, t, cla, "t", 2)
+		const group = "awaiting"
+		ra := joinMember(ctx, t, cla, group, "", 1000, 3000)
+		if ra == nil || ra.ErrorCode != 0 {
+			t.Fatalf("a joins: %+v", ra)
+		}
+		a := &rawMember{t: t, cl: cla, group: group, id: ra.MemberID, gen: ra.Generation, protocol: "range"}
+		if code := a.sync(ctx, a.gen, a.id); code != 0 {
+			t.Fatalf("a syncs: %v", kerr.ErrorForCode(code))
+		}
+		// b joins: a rejoins, both sync.
+		var rb *kmsg.JoinGroupResponse
+		done := make(chan struct{})
+		go func() { defer close(done); rb = joinMember(ctx, t, clb, group, "", 6000, 3000) }()
+		for code := int16(0); code != kerr.RebalanceInProgress.Code; {
+			if code = a.heartbeat(ctx, a.gen, a.id); code != 0 && code != kerr.RebalanceInProgress.Code {
+				t.Fatalf("a's heartbeat: %v", kerr.ErrorForCode(code))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		ra = joinMember(ctx, t, cla, group, a.id, 1000, 3000)
+		<-done
+		if ra == nil || rb == nil || ra.ErrorCode != 0 || rb.ErrorCode != 0 {
+			t.Fatalf("b's rebalance: a %+v, b %+v", ra, rb)
+		}
+		a.gen = ra.Generation
+		b := &rawMember{t: t, cl: clb, group: group, id: rb.MemberID, gen: rb.Generation, protocol: "range"}
+		syncs := make(chan int16, 1)
+		go func() { syncs <- b.sync(ctx, b.gen, b.id) }()
+		if code := a.sync(ctx, a.gen, a.id); code != 0 {
+			t.Fatalf("a syncs: %v", kerr.ErrorForCode(code))
+		}
+		if code := <-syncs; code != 0 {
+			t.Fatalf("b syncs: %v", kerr.ErrorForCode(code))
+		}
+		// c joins; a rejoins and waits; b stays silent.
+		var rc *kmsg.JoinGroupResponse
+		done = make(chan struct{})
+		go func() { defer close(done); rc = joinMember(ctx, t, clc, group, "", 6000, 3000) }()
+		for code := int16(0); code != kerr.RebalanceInProgress.Code; {
+			if code = a.heartbeat(ctx, a.gen, a.id); code != 0 && code != kerr.RebalanceInProgress.Code {
+				t.Fatalf("a's heartbeat: %v", kerr.ErrorForCode(code))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		ra = joinMember(ctx, t, cla, group, a.id, 1000, 3000)
+		<-done
+		if ra == nil || ra.ErrorCode != 0 {
+			t.Fatalf("a, waiting in JoinGroup longer than its 1 s session: %+v, want to be in the next generation", ra)
+		}
+		if rc == nil || rc.ErrorCode != 0 || rc.Generation != ra.Generation || ra.Generation != a.gen+1 {
+			t.Errorf("c's join %+v, a's %+v: want both in generation %d", rc, ra, a.gen+1)
+		}
+		leader := ra
+		if rc != nil && rc.LeaderID == rc.MemberID {
+			leader = rc
+		}
+		var ids []string
+		for _, m := range leader.Members {
+			ids = append(ids, m.MemberID)
+		}
+		slices.Sort(ids)
+		want := []string{a.id}
+		if rc != nil {
+			want = append(want, rc.MemberID)
+		}
+		slices.Sort(want)
+		if !slices.Equal(ids, want) {
+			t.Errorf("the new generation's members %v, want a and c %v (b removed)", ids, want)
+		}
+	})
+}
+
 // waitGroup waits until group is Stable with n members.
 func waitGroup(ctx context.Context, t *testing.T, adm *kadm.Client, group string, n int) {
 	t.Helper()
@@ -557,21 +682,13 @@ func joinStatic(ctx context.Context, t *testing.T, cl *kgo.Client, group, instan
 // metadata (its sameJoin compares the bytes), so "new-metadata" runs only
 // against Samsa, where Kafka's behaviour is the reference.
 func TestGroupStaticMemberRejoin(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		userData []byte
-		kfakeToo bool
-	}{{"same-metadata", nil, true}, {"new-metadata", []byte("restarted"), false}} {
-		t.Run(tc.name, func(t *testing.T) {
-			for _, gt := range groupTargets {
-				if gt.name == "kfake" && !tc.kfakeToo {
-					t.Logf("not run against kfake, which rebalances here unlike Kafka")
-					continue
-				}
-				t.Run(gt.name, func(t *testing.T) { staticRejoin(t, gt.start(t, 0), tc.userData) })
-			}
-		})
-	}
+	t.Run("same-metadata", func(t *testing.T) {
+		forEachGroupTarget(t, 0, func(t *testing.T, addr string) { staticRejoin(t, addr, nil) })
+	})
+	t.Run("new-metadata", func(t *testing.T) {
+		forEachGroupTargetBut(t, 0, "it rebalances when a returning static member's metadata bytes changed",
+			func(t *testing.T, addr string) { staticRejoin(t, addr, []byte("restarted")) })
+	})
 }
 
 func staticRejoin(t *testing.T, addr string, userData []byte) {
@@ -715,5 +832,83 @@ func TestGroupRebalancePhases(t *testing.T) {
 		if got := fetchOffsets(ctx, t, cl, "phases", "t", 0, 1); got[0] != 3 || got[1] != 15 {
 			t.Errorf("committed offsets %v, want t/0 = 3 (a's, during PreparingRebalance) and t/1 = 15 (b's, Stable)", got)
 		}
+	})
+}
+
+// TestGroupLeaderNeverSyncs: after a rebalance's join phase, the leader
+// (a) neither syncs nor heartbeats. b's SyncGroup waits for the leader's
+// assignment. Kafka (3.2+) removes a member that has not sent its SyncGroup
+// within the rebalance timeout (2 s) after the join, so a is removed and a
+// new rebalance starts, answering b's waiting SyncGroup
+// REBALANCE_IN_PROGRESS; b then rejoins and leads the next generation
+// alone. b's own session timeout is 500 ms, and it waits in SyncGroup for
+// the 2 s: Kafka counts a member awaiting its SyncGroup (or rejoin) answer
+// as heartbeating (MemberMetadata.hasSatisfiedHeartbeat) and restarts its
+// session when it answers, so b must not expire while it waits.
+func TestGroupLeaderNeverSyncs(t *testing.T) {
+	forEachGroupTargetBut(t, 0, "it expires a member waiting in SyncGroup when its session timeout passes", func(t *testing.T, addr string) {
+		ctx := testContext(t, 60*time.Second)
+		cla, clb := newGroupClient(t, addr), newGroupClient(t, addr)
+		createGroupTopic(ctx, t, cla, "t", 2)
+		// a's session is 6 s, b's 500 ms; the rebalance timeout is 2 s.
+		joinWithSession := func(cl *kgo.Client, memberID string) *kmsg.JoinGroupResponse {
+			session := int32(6000)
+			if cl == clb {
+				session = 500
+			}
+			return joinMember(ctx, t, cl, "leaderless", memberID, session, 2000)
+		}
+		ra := joinWithSession(cla, "")
+		if ra == nil || ra.ErrorCode != 0 {
+			t.Fatalf("a joins: %+v", ra)
+		}
+		a := &rawMember{t: t, cl: cla, group: "leaderless", id: ra.MemberID, gen: ra.Generation, protocol: "range"}
+		if code := a.sync(ctx, a.gen, a.id); code != 0 {
+			t.Fatalf("a syncs: %v", kerr.ErrorForCode(code))
+		}
+		// b joins; a rejoins (it learns of the rebalance by heartbeat) and
+		// leads the new generation, then goes silent.
+		var rb *kmsg.JoinGroupResponse
+		bjoined := make(chan struct{})
+		go func() { defer close(bjoined); rb = joinWithSession(clb, "") }()
+		for code := int16(0); code != kerr.RebalanceInProgress.Code; {
+			if code = a.heartbeat(ctx, a.gen, a.id); code != 0 && code != kerr.RebalanceInProgress.Code {
+				t.Fatalf("a's heartbeat: %v", kerr.ErrorForCode(code))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		ra = joinWithSession(cla, a.id)
+		<-bjoined
+		if ra == nil || rb == nil || ra.ErrorCode != 0 || rb.ErrorCode != 0 || ra.LeaderID != a.id {
+			t.Fatalf("the rebalance for b: a %+v, b %+v (want a leading)", ra, rb)
+		}
+		b := &rawMember{t: t, cl: clb, group: "leaderless", id: rb.MemberID, gen: rb.Generation, protocol: "range"}
+		// b's SyncGroup (no assignments: it is not the leader) waits for a's.
+		sreq := kmsg.NewPtrSyncGroupRequest()
+		sreq.Group, sreq.Generation, sreq.MemberID = "leaderless", b.gen, b.id
+		pt, pn := "consumer", "range"
+		sreq.ProtocolType, sreq.Protocol = &pt, &pn
+		sresp, err := sreq.RequestWith(ctx, clb)
+		if err != nil {
+			t.Fatalf("b's SyncGroup: %v", err)
+		}
+		// b's SyncGroup can only end because the leader was removed for
+		// not syncing: a must be gone from the group by now.
+		dg, err := kadm.NewClient(clb).DescribeGroups(ctx, "leaderless")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range dg["leaderless"].Members {
+			if m.MemberID == a.id {
+				t.Errorf("b's SyncGroup was answered (%v) while the leader a is still a member (group %s): b's own session expired while it waited for the leader's assignment",
+					kerr.ErrorForCode(sresp.ErrorCode), dg["leaderless"].State)
+			}
+		}
+		wantCode(t, "b's SyncGroup, waiting for a leader that never syncs", sresp.ErrorCode, kerr.RebalanceInProgress)
+		rb2 := joinWithSession(clb, b.id)
+		if rb2 == nil || rb2.ErrorCode != 0 || rb2.LeaderID != b.id || len(rb2.Members) != 1 || rb2.Generation <= b.gen {
+			t.Errorf("b's rejoin: %+v, want b leading a later generation alone", rb2)
+		}
+		wantCode(t, "a's heartbeat after it was removed", a.heartbeat(ctx, ra.Generation, a.id), kerr.UnknownMemberID)
 	})
 }
