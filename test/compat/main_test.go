@@ -9,7 +9,12 @@
 // (harness_test.go): create a 3-partition topic, produce keyed and unkeyed
 // records with headers under each codec the client supports, consume them
 // back without a consumer group, look offsets up by timestamp, delete the
-// topic. docs/compatibility.md describes the matrix and the limitations.
+// topic. The consumer-group tests (group_*_test.go) run group members of
+// five clients through rebalances, restarts and the issue's example; the
+// broker runs with group overrides (groupOverrides) so that short session
+// timeouts are allowed, and `make test-compat-kfake` runs them against
+// kfake (kfakesrv). docs/compatibility.md describes the matrix and the
+// limitations.
 //
 // Run it with `make test-compat` (or `go test -tags compat ./test/compat/`).
 // The build tag keeps it out of `go test ./...`: it needs the clients that
