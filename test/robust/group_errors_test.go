@@ -912,3 +912,94 @@ func TestGroupLeaderNeverSyncs(t *testing.T) {
 		wantCode(t, "a's heartbeat after it was removed", a.heartbeat(ctx, ra.Generation, a.id), kerr.UnknownMemberID)
 	})
 }
+
+// TestGroupOffsetFields: what OffsetCommit stores comes back from
+// OffsetFetch: the committed metadata string and leader epoch per
+// partition; OffsetFetch without topics returns every committed partition
+// of the group; DescribeGroups of a group that does not exist answers
+// state Dead without members; ListGroups' states filter (v4+) returns only
+// the groups in those states.
+func TestGroupOffsetFields(t *testing.T) {
+	forEachGroupTarget(t, 0, func(t *testing.T, addr string) {
+		ctx := testContext(t, 60*time.Second)
+		cl := newGroupClient(t, addr)
+		createGroupTopic(ctx, t, cl, "t", 3)
+		req := kmsg.NewPtrOffsetCommitRequest()
+		req.Group, req.Generation = "fields", -1
+		rt := kmsg.NewOffsetCommitRequestTopic()
+		rt.Topic = "t"
+		for p := range int32(3) {
+			rp := kmsg.NewOffsetCommitRequestTopicPartition()
+			rp.Partition, rp.Offset, rp.LeaderEpoch = p, 100+int64(p), 7+p
+			md := fmt.Sprintf("meta-%d", p)
+			rp.Metadata = &md
+			rt.Partitions = append(rt.Partitions, rp)
+		}
+		req.Topics = append(req.Topics, rt)
+		resp, err := req.RequestWith(ctx, cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rt := range resp.Topics {
+			for _, rp := range rt.Partitions {
+				if err := kerr.ErrorForCode(rp.ErrorCode); err != nil {
+					t.Fatalf("commit t/%d: %v", rp.Partition, err)
+				}
+			}
+		}
+		freq := kmsg.NewPtrOffsetFetchRequest()
+		freq.Group = "fields" // no topics: all of the group's
+		fresp, err := freq.RequestWith(ctx, cl)
+		if err != nil || fresp.ErrorCode != 0 {
+			t.Fatalf("OffsetFetch: %v %v", err, kerr.ErrorForCode(fresp.ErrorCode))
+		}
+		seen := 0
+		for _, ft := range fresp.Topics {
+			for _, fp := range ft.Partitions {
+				if ft.Topic != "t" {
+					t.Errorf("OffsetFetch returned %s/%d, never committed", ft.Topic, fp.Partition)
+					continue
+				}
+				seen++
+				md := ""
+				if fp.Metadata != nil {
+					md = *fp.Metadata
+				}
+				if fp.Offset != 100+int64(fp.Partition) || fp.LeaderEpoch != 7+fp.Partition || md != fmt.Sprintf("meta-%d", fp.Partition) {
+					t.Errorf("OffsetFetch t/%d: offset %d, epoch %d, metadata %q; committed %d, %d, %q",
+						fp.Partition, fp.Offset, fp.LeaderEpoch, md, 100+fp.Partition, 7+fp.Partition, fmt.Sprintf("meta-%d", fp.Partition))
+				}
+			}
+		}
+		if seen != 3 {
+			t.Errorf("OffsetFetch of all topics returned %d of t's 3 committed partitions: %+v", seen, fresp.Topics)
+		}
+
+		adm := kadm.NewClient(cl)
+		dg, err := adm.DescribeGroups(ctx, "no-such-group")
+		if err != nil {
+			t.Fatalf("DescribeGroups: %v", err)
+		}
+		if g := dg["no-such-group"]; g.State != "Dead" || len(g.Members) != 0 {
+			t.Errorf("DescribeGroups of an unknown group: state %q, %d members, err %v; want Dead, none", g.State, len(g.Members), g.Err)
+		}
+
+		newClient(t, addr, kgo.ConsumerGroup("filtered-live"), kgo.ConsumeTopics("t"),
+			kgo.SessionTimeout(groupSessionMillis*time.Millisecond), kgo.HeartbeatInterval(200*time.Millisecond))
+		waitGroup(ctx, t, adm, "filtered-live", 1)
+		stable, err := adm.ListGroups(ctx, "Stable")
+		if err != nil {
+			t.Fatalf("ListGroups(Stable): %v", err)
+		}
+		if _, ok := stable["filtered-live"]; !ok || len(stable) != 1 {
+			t.Errorf("ListGroups filtered to Stable: %v, want only filtered-live", stable.Groups())
+		}
+		empty, err := adm.ListGroups(ctx, "Empty")
+		if err != nil {
+			t.Fatalf("ListGroups(Empty): %v", err)
+		}
+		if _, ok := empty["fields"]; !ok || len(empty) != 1 {
+			t.Errorf("ListGroups filtered to Empty: %v, want only fields (offsets only)", empty.Groups())
+		}
+	})
+}
