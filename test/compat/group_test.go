@@ -478,3 +478,34 @@ func TestGroupStaticMembership(t *testing.T) {
 		t.Errorf("after LeaveGroup by instance id: state %s with %d members (err %v), want Empty", dg[group].State, len(dg[group].Members), err)
 	}
 }
+
+// TestGroupPartitionsAdded (franz-go): two members own a 4-partition topic;
+// CreatePartitions grows it to 8. The group leader's client notices the new
+// partitions in its metadata (refreshed every 500 ms here) and rebalances:
+// the group settles with all 8 partitions owned once, and records produced
+// to the new partitions reach their owners.
+func TestGroupPartitionsAdded(t *testing.T) {
+	t.Parallel()
+	watchBrokerLog(t)
+	gc := groupClient{name: "franz-go metadata", start: func(t *testing.T, c memberConfig) (*member, error) {
+		return startFranzMemberOpts(t, c, kgo.MetadataMaxAge(500*time.Millisecond), kgo.MetadataMinAge(100*time.Millisecond))
+	}}
+	topic, group := "grow", "grow"
+	createTopicAt(t, brokerAddr, topic, 4)
+	ms := startMembers(t, gc, brokerAddr, group, topic, "grow-a", "grow-b")
+	waitOwnership(t, group, topic, 4, ms)
+	adm := kadm.NewClient(newFranz(t))
+	res, err := adm.CreatePartitions(stepCtx(t), 4, topic)
+	if err == nil {
+		err = res.Error()
+	}
+	if err != nil {
+		t.Fatalf("CreatePartitions: %v", err)
+	}
+	own := waitOwnership(t, group, topic, 8, ms)
+	t.Logf("after growing to 8 partitions: %v", own)
+	waitDelivered(t, ms, own, produceTagged(t, brokerAddr, topic, 8, 1, "grown"))
+	for _, m := range ms {
+		m.close(t)
+	}
+}
