@@ -509,3 +509,39 @@ func TestGroupPartitionsAdded(t *testing.T) {
 		m.close(t)
 	}
 }
+
+// TestGroupMixedClients: one group whose members are four different clients
+// (franz-go with its range balancer, sarama, kafka-go, confluent-kafka-python;
+// kafkajs's only built-in assigner is its own round robin, which no other
+// client offers). The coordinator must choose the protocol every member
+// supports (range: librdkafka also offers roundrobin), whichever client
+// leads and assigns; the group settles with 8 partitions owned once, each
+// client's view matching the broker's, and records reach the owners.
+func TestGroupMixedClients(t *testing.T) {
+	t.Parallel()
+	watchBrokerLog(t)
+	topic, group := "mixed", "mixed"
+	createTopicAt(t, brokerAddr, topic, 8)
+	franzRange := groupClient{name: "franz-go-range", start: func(t *testing.T, c memberConfig) (*member, error) {
+		return startFranzMemberOpts(t, c, kgo.Balancers(kgo.RangeBalancer()))
+	}}
+	var ms []*member
+	for _, gc := range []groupClient{franzRange, groupClients[1], groupClients[2], groupClients[3]} {
+		ms = append(ms, startMembers(t, gc, brokerAddr, group, topic, "mixed-"+gc.name)...)
+	}
+	own := waitOwnership(t, group, topic, 8, ms)
+	t.Logf("mixed group: %v", own)
+	dg, err := kadm.NewClient(newFranz(t)).DescribeGroups(stepCtx(t), group)
+	if err != nil || dg[group].Protocol != "range" {
+		t.Errorf("DescribeGroups: protocol %q (err %v), want range", dg[group].Protocol, err)
+	}
+	waitDelivered(t, ms, own, produceTagged(t, brokerAddr, topic, 8, 2, "mixed"))
+	ms[1].close(t)
+	ms = append(ms[:1], ms[2:]...)
+	own = waitOwnership(t, group, topic, 8, ms)
+	t.Logf("after sarama left: %v", own)
+	waitDelivered(t, ms, own, produceTagged(t, brokerAddr, topic, 8, 1, "mixed-left"))
+	for _, m := range ms {
+		m.close(t)
+	}
+}
