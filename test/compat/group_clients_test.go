@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -456,5 +457,84 @@ func startProcMember(t *testing.T, c memberConfig, client string, env []string, 
 			}
 		}
 	})
+	return m, nil
+}
+
+// kcatGroupClient is kcat's balanced consumer (`kcat -G`, librdkafka's
+// KafkaConsumer with its default range,roundrobin assignors and auto
+// commit every 100 ms). It runs in the scenarios that need no commit
+// reports (TestGroupRebalance, TestGroupSeedExample).
+var kcatGroupClient = groupClient{name: "kcat", start: startKcatMember}
+
+// startKcatMember runs `kcat -G GROUP -u TOPIC` printing each record (unbuffered) as
+// "topic|partition|offset|key|value". kcat prints its assignment only as
+// free text on stderr, so the member's assignment is the broker's
+// (member.fromBroker) and the delivery checks show that kcat consumes
+// exactly that. Close is SIGTERM (kcat closes the consumer, which leaves
+// the group); kill is SIGKILL.
+func startKcatMember(t *testing.T, c memberConfig) (*member, error) {
+	if _, err := exec.LookPath("kcat"); err != nil {
+		return nil, fmt.Errorf("kcat is not installed (run scripts/deps.sh): %v", err)
+	}
+	args := []string{"-b", c.Bootstrap, "-G", c.Group, "-u", "-o", "beginning", "-f", `%t|%p|%o|%k|%s\n`,
+		"-X", "client.id=" + c.Name,
+		"-X", fmt.Sprintf("session.timeout.ms=%d", groupSession.Milliseconds()),
+		"-X", fmt.Sprintf("heartbeat.interval.ms=%d", groupHeartbeat.Milliseconds()),
+		"-X", fmt.Sprintf("max.poll.interval.ms=%d", groupRebalance.Milliseconds()),
+		"-X", "auto.commit.interval.ms=100", c.Topic}
+	cmd := exec.Command("kcat", args...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	m := newMember(c, "kcat")
+	m.fromBroker = true
+	done := make(chan struct{})
+	var waitErr error
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			f := strings.SplitN(sc.Text(), "|", 5)
+			if len(f) != 5 {
+				m.err("kcat output %q", sc.Text())
+				continue
+			}
+			var p int32
+			var o int64
+			fmt.Sscan(f[1], &p)
+			fmt.Sscan(f[2], &o)
+			m.record(groupRec{tp{f[0], p}, o, f[3], f[4]})
+		}
+		waitErr = cmd.Wait()
+	}()
+	var once sync.Once
+	var closeErr error
+	stop := func(sig os.Signal) {
+		once.Do(func() {
+			cmd.Process.Signal(sig)
+			select {
+			case <-done:
+			case <-time.After(stepTimeout):
+				cmd.Process.Kill()
+				<-done
+				closeErr = fmt.Errorf("kcat did not exit within %v of %v; stderr:\n%s", stepTimeout, sig, lastBytes(stderr.String(), 4<<10))
+			}
+		})
+	}
+	m.closeFn = func() error { stop(syscall.SIGTERM); return closeErr }
+	m.killFn = func() { stop(syscall.SIGKILL) }
+	t.Cleanup(func() {
+		stop(syscall.SIGKILL)
+		if t.Failed() || os.Getenv("COMPAT_DEBUG") != "" {
+			t.Logf("%s (kcat, exit %v) stderr:\n%s", c.Name, waitErr, lastBytes(stderr.String(), logLimit()))
+		}
+	})
+	recordVersion("kcat (groups)", "kcat -G")
 	return m, nil
 }

@@ -14,7 +14,8 @@ import (
 )
 
 // TestGroupRebalance, per client (franz-go, sarama, kafka-go,
-// confluent-kafka-python, kafkajs), all clients at once on the shared broker:
+// confluent-kafka-python, kafkajs, kcat -G), all clients at once on the
+// shared broker:
 //
 //  1. three members of one group on a 6-partition topic settle with
 //     disjoint assignments that together cover every partition (each
@@ -30,7 +31,7 @@ import (
 //     connections cut so that it cannot send a LeaveGroup): once its
 //     session times out, the same with the two left.
 func TestGroupRebalance(t *testing.T) {
-	for _, gc := range groupClients {
+	for _, gc := range append(groupClients, kcatGroupClient) {
 		t.Run(gc.name, func(t *testing.T) {
 			t.Parallel()
 			watchBrokerLog(t)
@@ -75,7 +76,7 @@ func TestGroupRebalance(t *testing.T) {
 // group2 with three consumers receives them split one each. (franz-go uses
 // the names topic1, group1 and group2; the other clients suffix them.)
 func TestGroupSeedExample(t *testing.T) {
-	for _, gc := range groupClients {
+	for _, gc := range append(groupClients, kcatGroupClient) {
 		t.Run(gc.name, func(t *testing.T) {
 			t.Parallel()
 			watchBrokerLog(t)
