@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build run test test-race test-long test-robust test-compat test-cli vet fmt fmt-check bench bench-storage bench-broker deps
+.PHONY: all build run test test-race test-long test-robust test-compat test-compat-kfake test-cli vet fmt fmt-check bench bench-storage bench-broker bench-group deps
 
 all: build
 
@@ -33,6 +33,8 @@ vet:
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags robust ./test/robust/
 	$(GO) vet -tags cli ./test/cli/
+	$(GO) vet -tags compat ./test/compat/...
+	$(GO) vet -tags perf ./bench/
 
 test-race:
 	$(GO) test -race -short -count=1 -timeout 15m $(PKGS)
@@ -58,9 +60,16 @@ test-compat: deps build
 # test-cli: every `samsa` client verb (topic, produce, consume, group, config,
 # cluster, perf, perf suite at a tiny scale) run as the real binary against a
 # samsa server on a fresh data dir and free ports; effects checked with kadm.
-# The group-verb tests skip while the broker serves no consumer groups.
 test-cli: build
 	SAMSA_BIN=$(CURDIR)/bin/samsa $(GO) test -tags cli -count=1 -v -timeout 5m ./test/cli/
+
+# test-compat-kfake runs the compatibility suite's consumer-group tests
+# against franz-go's kfake instead of Samsa (test/compat/kfakesrv, a kfake
+# behind `samsa server`'s command line): the reference the group tests were
+# developed against. Not part of `make test`.
+test-compat-kfake: deps
+	$(GO) build -o bin/kfakesrv ./test/compat/kfakesrv
+	SAMSA_BIN=$(CURDIR)/bin/kfakesrv $(GO) test -tags compat -count=1 -v -timeout 10m -run 'TestGroup' ./test/compat/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
@@ -79,3 +88,9 @@ fmt:
 # one run, with ratios (docs/performance.md).
 bench-broker:
 	$(GO) test -count=1 -tags perf -run TestBrokerVsKfake -v -timeout 30m ./bench/
+
+# bench-group: consumer-group rebalance time (10 franz-go members, 100
+# partitions) and OffsetCommit throughput against Samsa and kfake in one run,
+# with ratios (docs/performance.md). About a minute.
+bench-group:
+	$(GO) test -count=1 -tags perf -run TestGroupVsKfake -v -timeout 30m ./bench/

@@ -117,7 +117,12 @@ func runKcat(t *testing.T, s *spec) *result {
 				in.Write(r.Value)
 				in.WriteByte('\n')
 			}
-			args := []string{"-b", b, "-P", "-t", s.Topic, "-p", fmt.Sprint(p), "-K:", "-z", c}
+			// linger 100 ms: the run's four lines go in one batch, whose
+			// large compressible record makes librdkafka keep the codec (it
+			// sends a batch uncompressed when compression does not shrink
+			// it, which a batch of the three short lines alone can be when
+			// a loaded machine splits them off at the default 5 ms).
+			args := []string{"-b", b, "-P", "-t", s.Topic, "-p", fmt.Sprint(p), "-K:", "-z", c, "-X", "linger.ms=100"}
 			for _, h := range hdrs {
 				args = append(args, "-H", h.Key+"="+string(h.Value))
 			}

@@ -9,7 +9,12 @@
 // (harness_test.go): create a 3-partition topic, produce keyed and unkeyed
 // records with headers under each codec the client supports, consume them
 // back without a consumer group, look offsets up by timestamp, delete the
-// topic. docs/compatibility.md describes the matrix and the limitations.
+// topic. The consumer-group tests (group_*_test.go) run group members of
+// five clients through rebalances, restarts and the issue's example; the
+// broker runs with group overrides (groupOverrides) so that short session
+// timeouts are allowed, and `make test-compat-kfake` runs them against
+// kfake (kfakesrv). docs/compatibility.md describes the matrix and the
+// limitations.
 //
 // Run it with `make test-compat` (or `go test -tags compat ./test/compat/`).
 // The build tag keeps it out of `go test ./...`: it needs the clients that
@@ -50,6 +55,21 @@ var brokerAddr string
 
 // theBroker is the running broker process.
 var theBroker *brokerProc
+
+// samsaBin is the broker binary (SAMSA_BIN, or built by TestMain); the group
+// tests start more processes of it (group_harness_test.go).
+var samsaBin string
+
+// groupOverrides are the broker settings every broker of the suite runs
+// with, for the consumer-group tests: no initial rebalance delay (Kafka's
+// 3 s would only slow every new group down), and a minimum session timeout
+// low enough for clients to use sessionTimeout (2 s), so that a killed
+// member is noticed quickly; the offsets topic has one replica on one node.
+var groupOverrides = []string{
+	"group.initial.rebalance.delay.ms=0",
+	"group.min.session.timeout.ms=500",
+	"offsets.topic.replication.factor=1",
+}
 
 // versions collects the client versions the tests saw, printed at the end.
 var versions = struct {
@@ -92,6 +112,7 @@ func runMain(m *testing.M) int {
 	} else if abs, err := filepath.Abs(bin); err == nil {
 		bin = abs
 	}
+	samsaBin = bin
 	b, err := startBrokerProc(bin, filepath.Join(dir, "data"), filepath.Join(dir, "broker.log"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "compat: starting samsa:", err)
@@ -165,11 +186,15 @@ func freePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-func startBrokerProc(bin, dataDir, logPath string) (*brokerProc, error) {
+func startBrokerProc(bin, dataDir, logPath string, extra ...string) (*brokerProc, error) {
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		os.RemoveAll(dataDir)
-		b, err := tryStartBroker(bin, dataDir, logPath)
+		ports, err := freePorts(3)
+		if err != nil {
+			return nil, err
+		}
+		b, err := tryStartBroker(bin, dataDir, logPath, ports, extra...)
 		if err == nil {
 			return b, nil
 		}
@@ -178,12 +203,12 @@ func startBrokerProc(bin, dataDir, logPath string) (*brokerProc, error) {
 	return nil, lastErr
 }
 
-func tryStartBroker(bin, dataDir, logPath string) (*brokerProc, error) {
-	ports, err := freePorts(3)
-	if err != nil {
-		return nil, err
-	}
-	lf, err := os.Create(logPath)
+// tryStartBroker starts bin on dataDir (kept as it is) with the PLAINTEXT,
+// CONTROLLER and admin listeners on ports, the groupOverrides and the extra
+// overrides, and waits until /readyz answers 200. The log is appended to
+// logPath.
+func tryStartBroker(bin, dataDir, logPath string, ports []int, extra ...string) (*brokerProc, error) {
+	lf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -199,6 +224,9 @@ func tryStartBroker(bin, dataDir, logPath string) (*brokerProc, error) {
 		"--override", fmt.Sprintf("listeners=PLAINTEXT://%s,CONTROLLER://127.0.0.1:%d", b.addr, ports[1]),
 		"--override", "samsa.admin.listener="+b.admin,
 	)
+	for _, o := range append(append([]string{}, groupOverrides...), extra...) {
+		b.cmd.Args = append(b.cmd.Args, "--override", o)
+	}
 	if lvl := os.Getenv("COMPAT_BROKER_LOG_LEVEL"); lvl != "" {
 		b.cmd.Args = append(b.cmd.Args, "--log-level", lvl)
 	}
