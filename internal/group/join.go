@@ -183,10 +183,24 @@ func (s *shardState) replaceStatic(g *group, oldID string, req JoinRequest, repl
 	}
 	s.env.Cancel(sessionTimerKey(g, oldID))
 	wasLeader := g.leader == oldID
-	protocolsChanged := !m.matches(req.Protocols)
 	g.replace(oldID, newID)
+	// KIP-345: a static member that comes back to a Stable group keeps its
+	// assignment unless its new protocols would change the protocol the
+	// group selects. New metadata alone does not rebalance: clients put
+	// things like their last generation in it (franz-go does), so it
+	// differs on every restart, and rebalancing then would defeat static
+	// membership. Kafka decides the same way.
+	keepsProtocol := false
+	if g.state == Stable {
+		old := m.protocols
+		m.protocols = req.Protocols
+		keepsProtocol = g.selectProtocol() == g.protocol
+		if !keepsProtocol {
+			m.protocols = old // updateAndRebalance takes the new ones
+		}
+	}
 	switch {
-	case g.state == Stable && !protocolsChanged:
+	case keepsProtocol:
 		m.sessionTimeout, m.rebalanceTimeout = req.SessionTimeout, req.RebalanceTimeout
 		m.clientID, m.clientHost = req.ClientID, req.ClientHost
 		s.scheduleSession(g, m)

@@ -75,6 +75,7 @@ func (s *shardState) completeSync(g *group, assignments map[string][]byte) {
 	for _, m := range g.members {
 		if r := m.syncReply; r != nil {
 			m.syncReply = nil
+			s.scheduleSession(g, m) // a full session from the answer (failSyncs)
 			res := SyncResult{ProtocolType: g.protocolType, Protocol: g.protocol, Assignment: m.assignment}
 			s.respond(func(err error) {
 				if err != nil {
@@ -86,11 +87,16 @@ func (s *shardState) completeSync(g *group, assignments map[string][]byte) {
 	}
 }
 
-// failSyncs answers every member waiting in SyncGroup with err.
+// failSyncs answers every member waiting in SyncGroup with err. Each
+// answered member's session restarts: it did not have to heartbeat while it
+// waited, and it needs a whole session to act on the answer (rejoin),
+// instead of a timer that may be about to fire (Kafka restarts the
+// heartbeat expiration the same way).
 func (s *shardState) failSyncs(g *group, err error) {
 	for _, m := range g.members {
 		if r := m.syncReply; r != nil {
 			m.syncReply = nil
+			s.scheduleSession(g, m)
 			s.respond(func(error) { r(SyncResult{Err: err}) })
 		}
 	}
