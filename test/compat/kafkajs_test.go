@@ -11,10 +11,9 @@ import (
 // TestKafkaJS: kafkajs via js/kafkajs_client.js (installed by `npm ci` in
 // test/compat/js; scripts/deps.sh does it). Admin createTopics/deleteTopics,
 // a producer per built-in codec (none, gzip), headers, explicit partitions.
-// kafkajs's consumer cannot run without a consumer group, which Samsa does
-// not serve yet: the script reads the records back with kafkajs's own Fetch
-// (Broker.fetch, the request and decoder its consumer uses), and the harness
-// reads them with franz-go as for every client. Time lookups:
+// The script reads the records back with kafkajs's consumer (it has only
+// the group consumer: a group of one, from the beginning, no commits), and
+// the harness reads them with franz-go as for every client. Time lookups:
 // admin.fetchTopicOffsetsByTimestamp.
 func TestKafkaJS(t *testing.T) {
 	if _, err := os.Stat(filepath.Join("js", "node_modules", "kafkajs", "package.json")); err != nil {
