@@ -22,12 +22,7 @@ func TestGroupConnectProtocol(t *testing.T) {
 	ctx := testContext(t)
 	w1, w2 := client(t, b), client(t, b)
 
-	// FindCoordinator creates __consumer_offsets.
-	fc := kmsg.NewPtrFindCoordinatorRequest()
-	fc.CoordinatorKeys = []string{"connect-cluster"}
-	if r := rawRequest[*kmsg.FindCoordinatorResponse](t, ctx, w1, fc); len(r.Coordinators) != 1 || r.Coordinators[0].ErrorCode != 0 {
-		t.Fatalf("find coordinator: %+v", r)
-	}
+	findCoordinator(t, ctx, w1, "connect-cluster")
 	join := func(cl *kgo.Client, member string, metadata []byte) *kmsg.JoinGroupResponse {
 		t.Helper()
 		req := joinReq("connect-cluster", member, 5)

@@ -233,6 +233,26 @@ func rawRequest[R kmsg.Response](t *testing.T, ctx context.Context, cl *kgo.Clie
 	return direct[R](t, ctx, cl, req)
 }
 
+// findCoordinator looks a group's coordinator up until it is this broker.
+// The first lookup creates __consumer_offsets; until the broker has loaded
+// the group's partition the answer may be COORDINATOR_NOT_AVAILABLE or
+// COORDINATOR_LOAD_IN_PROGRESS, which clients retry.
+func findCoordinator(t *testing.T, ctx context.Context, cl *kgo.Client, group string) {
+	t.Helper()
+	eventually(t, "find coordinator", func() error {
+		fc := kmsg.NewPtrFindCoordinatorRequest()
+		fc.CoordinatorKeys = []string{group}
+		r := rawRequest[*kmsg.FindCoordinatorResponse](t, ctx, cl, fc)
+		if len(r.Coordinators) != 1 {
+			t.Fatalf("find coordinator: %+v", r)
+		}
+		if c := r.Coordinators[0]; c.ErrorCode != 0 || c.NodeID != 1 {
+			return fmt.Errorf("coordinator %d: %v", c.NodeID, kerr.ErrorForCode(c.ErrorCode))
+		}
+		return nil
+	})
+}
+
 func joinReq(group, member string, version int16) *kmsg.JoinGroupRequest {
 	j := kmsg.NewPtrJoinGroupRequest()
 	j.Version = version
@@ -253,13 +273,7 @@ func TestGroupErrorsRaw(t *testing.T) {
 	adm := kadm.NewClient(cl)
 	createTopic(t, ctx, adm, "t", 2, nil)
 
-	// FindCoordinator creates __consumer_offsets.
-	fc := kmsg.NewPtrFindCoordinatorRequest()
-	fc.CoordinatorKeys = []string{"raw"}
-	fcr := rawRequest[*kmsg.FindCoordinatorResponse](t, ctx, cl, fc)
-	if len(fcr.Coordinators) != 1 || fcr.Coordinators[0].ErrorCode != 0 || fcr.Coordinators[0].NodeID != 1 {
-		t.Fatalf("find coordinator: %+v", fcr)
-	}
+	findCoordinator(t, ctx, cl, "raw")
 	join := func(req *kmsg.JoinGroupRequest) *kmsg.JoinGroupResponse {
 		t.Helper()
 		var resp *kmsg.JoinGroupResponse
