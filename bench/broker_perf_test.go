@@ -33,24 +33,13 @@ const (
 	topic      = "bench"
 )
 
-// numRecords per throughput measurement (override with SAMSA_BENCH_RECORDS).
-func numRecords() int {
-	if s := os.Getenv("SAMSA_BENCH_RECORDS"); s != "" {
-		var n int
-		fmt.Sscan(s, &n)
+// envInt is the positive integer in the environment variable name, or def.
+func envInt(name string, def int) int {
+	var n int
+	if _, err := fmt.Sscan(os.Getenv(name), &n); err == nil && n > 0 {
 		return n
 	}
-	return 1_000_000
-}
-
-// numRounds of interleaved measurements (override with SAMSA_BENCH_ROUNDS).
-func numRounds() int {
-	if s := os.Getenv("SAMSA_BENCH_ROUNDS"); s != "" {
-		var n int
-		fmt.Sscan(s, &n)
-		return max(n, 1)
-	}
-	return 5
+	return def
 }
 
 type target struct {
@@ -234,8 +223,8 @@ func median(xs []float64) float64 {
 // TestBrokerVsKfake runs the workload against Samsa and kfake in
 // one process, interleaved over rounds, and prints medians and ratios.
 func TestBrokerVsKfake(t *testing.T) {
-	n := numRecords()
-	rounds := numRounds()
+	n := envInt("SAMSA_BENCH_RECORDS", 1_000_000) // records per throughput measurement
+	rounds := envInt("SAMSA_BENCH_ROUNDS", 5)     // interleaved rounds
 	res := map[string][]float64{}
 	var durableRatios []float64 // per round: acks=all durable / acks=1, same broker
 	for round := range rounds {
